@@ -1,0 +1,43 @@
+"""``deltaprop build NETWORK -o DIR``: the main job in one command.
+
+Every artefact is computed first and written only when all steps succeeded, so a failed
+build leaves DIR as it was.  Each feature contributes one step: a function
+``step(network, outdir) -> (files, summary_lines, ok)`` listed in ``STEPS``.
+"""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from ..loading import load_network, network_argument
+from ..output import write_atomic
+
+HELP = "generate, check and document a network in one go (the main job)"
+
+#: "module:function" of each build step, in order.
+STEPS: list[str] = []
+
+
+def add_arguments(parser) -> None:
+    network_argument(parser)
+    parser.add_argument("-o", "--output", metavar="DIR", default="build",
+                        help="folder for the generated files (default: build)")
+
+
+def run(args) -> int:
+    network = load_network(args.network)
+    outdir = Path(args.output)
+    files: dict[str, str | bytes] = {}
+    summary: list[str] = [f"deltaprop build {network.name}"]
+    status = 0
+    for spec in STEPS:
+        module, func = spec.split(":")
+        step_files, lines, ok = getattr(importlib.import_module(module), func)(network, outdir)
+        files.update(step_files)
+        summary += lines
+        status = status or (0 if ok else 1)
+    for name, content in files.items():
+        write_atomic(outdir / name, content)
+    summary.append(f"wrote {len(files)} file(s) to {outdir}/: " + ", ".join(files))
+    print("\n".join(summary))
+    return status

@@ -1,0 +1,63 @@
+"""``deltaprop info NETWORK``: what a network declares, its chain-rule paths and its costs."""
+from __future__ import annotations
+
+import re
+
+from symbolic import derive_delta, network_costs
+
+from ..loading import load_network, network_argument
+
+HELP = "show inputs, targets, parameters, nodes, chain-rule paths and op counts"
+LIST_LIMIT = 24
+
+
+def add_arguments(parser) -> None:
+    network_argument(parser)
+
+
+def run(args) -> int:
+    network = load_network(args.network)
+    costs = network_costs(network, derive_delta(network))
+    print(f"network  {network.name}")
+    print(f"inputs   {_names(network.inputs)}")
+    print(f"targets  {_names(network.targets)}")
+    print(f"params   {len(network.params):,}: {_grouped(network.params)}")
+    print(f"nodes    {len(network.nodes):,}: {_grouped(network.nodes)}")
+    print(f"loss     {network.loss_symbol} = {_short(network.loss)}")
+    print(f"chain-rule paths (naive product terms): {costs.paths:,}")
+    print()
+    print(cost_table(costs))
+    return 0
+
+
+def cost_table(costs) -> str:
+    """Forward, naive and δ op counts as an aligned text table."""
+    head = f"{'program':<16}{'adds':>12}{'muls':>12}{'divs':>10}{'funcs':>10}{'total':>13}"
+    rows = [("forward", costs.forward), ("naive backward", costs.naive),
+            ("delta backward", costs.delta)]
+    lines = [head] + [f"{n:<16}{c.adds:>12,}{c.muls:>12,}{c.divs:>10,}{c.funcs:>10,}{c.total:>13,}"
+                      for n, c in rows]
+    f = max(costs.forward.total, 1)
+    lines.append(f"backward/forward: naive {costs.naive.total / f:.2f}x, "
+                 f"delta {costs.delta.total / f:.2f}x; naive/delta "
+                 f"{costs.naive.total / max(costs.delta.total, 1):.2f}x")
+    return "\n".join(lines)
+
+
+def _names(symbols) -> str:
+    return _grouped(symbols) if symbols else "(none)"
+
+
+def _grouped(symbols) -> str:
+    if len(symbols) <= LIST_LIMIT:
+        return " ".join(s.name for s in symbols)
+    counts: dict[str, int] = {}
+    for s in symbols:
+        key = re.match(r"([^\d_]*)(\d+_)?", s.name).group(0)
+        counts[key] = counts.get(key, 0) + 1
+    return "; ".join(f"{key}* ({n:,})" for key, n in counts.items())
+
+
+def _short(expr, limit: int = 200) -> str:
+    text = str(expr)
+    return text if len(text) <= limit else text[:limit] + " ..."

@@ -1,0 +1,57 @@
+"""Turn a NETWORK argument (built-in name, ``mlp:...``, or a file) into a ``Network``."""
+from __future__ import annotations
+
+import os
+import runpy
+import traceback
+from typing import Callable
+
+from symbolic import Network, builtin
+from symbolic.errors import DeltapropError
+
+#: (does this loader handle the argument?, loader) pairs, tried in order; files by suffix.
+LOADERS: list[tuple[Callable[[str], bool], Callable[[str], Network]]] = []
+
+
+def load_network(spec: str):
+    """The network named by ``spec``; raises ``DeltapropError`` with a one-line message."""
+    for handles, load in LOADERS:
+        if handles(spec):
+            return load(spec)
+    if spec.endswith(".py"):
+        return load_python_file(spec)
+    if os.path.sep in spec or os.path.exists(spec):
+        raise DeltapropError(f"{spec}: not a network file (expected .py or .net)")
+    return builtin(spec)
+
+
+def load_python_file(path: str) -> Network:
+    """Run a Python file (the user's own code) and return its ``network`` variable."""
+    if not os.path.isfile(path):
+        raise DeltapropError(f"{path}: no such file")
+    try:
+        namespace = runpy.run_path(path, run_name="__deltaprop__")
+    except SyntaxError as err:
+        raise DeltapropError(f"{path}:{err.lineno}:{err.offset}: syntax error: {err.msg}") from None
+    except Exception as err:  # the user's code failed: say where, in one line
+        raise DeltapropError(f"{path}:{_line_in(path, err)}: {type(err).__name__}: {err}") from None
+    network = namespace.get("network")
+    if network is None:
+        raise DeltapropError(f"{path}: defines no variable named 'network'")
+    if not isinstance(network, Network):
+        raise DeltapropError(f"{path}: 'network' is a {type(network).__name__}, not a deltaprop Network")
+    return network
+
+
+def _line_in(path: str, err: BaseException) -> int | str:
+    target = os.path.realpath(path)
+    lines = [f.lineno for f in traceback.extract_tb(err.__traceback__)
+             if os.path.realpath(f.filename) == target]
+    return lines[-1] if lines else "?"
+
+
+def network_argument(parser, help_text: str = "built-in name, mlp:SIZES:ACT:LOSS, or a .py/.net file"):
+    """Add the positional NETWORK argument every command takes."""
+    parser.add_argument("network", metavar="NETWORK", help=help_text)
+
+

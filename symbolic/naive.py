@@ -1,0 +1,76 @@
+"""Naive differentiation: each parameter's gradient as its own sum over chain-rule paths.
+
+∂L/∂w1 = ∂L/∂y·∂y/∂z3·∂z3/∂h1·∂h1/∂z1·∂z1/∂w1 (+ the other paths).  Nothing is shared
+between parameters, so the common prefixes are rebuilt for every one of them: the number
+of path terms grows exponentially with depth.  Paths are counted (``count_path_terms``)
+before they are built, and building refuses past a limit.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .errors import NetworkError
+from .graph import Edge
+from .network import Network
+
+DEFAULT_PATH_LIMIT = 100_000
+
+
+@dataclass(frozen=True)
+class ChainPath:
+    """One path from the loss down to a parameter, as its edges in that order."""
+
+    edges: tuple[Edge, ...]
+
+    @property
+    def nodes(self) -> tuple[sp.Symbol, ...]:
+        return (self.edges[0].consumer,) + tuple(e.producer for e in self.edges)
+
+    @property
+    def factors(self) -> tuple[sp.Expr, ...]:
+        return tuple(e.partial for e in self.edges)
+
+    @property
+    def product(self) -> sp.Expr:
+        return sp.Mul(*self.factors)
+
+
+@dataclass(frozen=True)
+class NaiveGradient:
+    """∂L/∂param as a sum over its chain-rule paths."""
+
+    param: sp.Symbol
+    paths: tuple[ChainPath, ...]
+
+    @property
+    def expression(self) -> sp.Expr:
+        """The substituted form, in node values: Σ over paths of the product of partials."""
+        return sp.Add(*(p.product for p in self.paths))
+
+
+def count_path_terms(network: Network) -> int:
+    """Total number of chain-rule products over all parameters, without building any."""
+    counts = network.graph.path_counts
+    return sum(counts.get(p, 0) for p in network.params)
+
+
+def derive_naive(network: Network, limit: int = DEFAULT_PATH_LIMIT) -> list[NaiveGradient]:
+    """Every parameter's chain-rule paths; fails with the count when it exceeds ``limit``."""
+    total = count_path_terms(network)
+    if total > limit:
+        raise NetworkError(f"network {network.name!r} has {total:,} chain-rule path terms, "
+                           f"over the limit of {limit:,}: too many to build naively")
+    graph = network.graph
+    memo: dict[sp.Symbol, list[tuple[Edge, ...]]] = {graph.loss: [()]}
+
+    def paths_to(v: sp.Symbol) -> list[tuple[Edge, ...]]:
+        if v not in memo:
+            memo[v] = [prefix + (e,) for e in graph.in_edges(v) for prefix in paths_to(e.consumer)]
+        return memo[v]
+
+    for v in reversed(graph.active):  # consumers first: the recursion stays one level deep
+        paths_to(v)
+    return [NaiveGradient(p, tuple(ChainPath(edges) for edges in memo.get(p, [])))
+            for p in network.params]
