@@ -115,10 +115,18 @@ def local_partials(expr: sp.Expr, wanted: list[sp.Symbol]) -> dict[sp.Symbol, sp
         return {v: linear[v] for v in wanted if v in linear}
     result = {}
     for v in wanted:
-        d = sp.diff(expr, v)
+        d = _cheapest(sp.diff(expr, v))
         if d != 0:
             result[v] = d
     return result
+
+
+def _cheapest(d: sp.Expr) -> sp.Expr:
+    """``d`` or its common factors pulled out (2*y - 2*t → 2*(y - t)), whichever costs less."""
+    from .cost import count_expr
+
+    factored = sp.factor_terms(d)
+    return factored if count_expr(factored).total < count_expr(d).total else d
 
 
 def _multilinear_partials(expr: sp.Expr, wanted: set) -> dict | None:

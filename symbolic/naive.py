@@ -7,6 +7,7 @@ before they are built, and building refuses past a limit.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import sympy as sp
@@ -48,6 +49,12 @@ class NaiveGradient:
     def expression(self) -> sp.Expr:
         """The substituted form, in node values: Σ over paths of the product of partials."""
         return sp.Add(*(p.product for p in self.paths))
+
+    def value(self, values) -> float:
+        """The numeric form: the sum of path products at forward ``values`` (symbol -> float)."""
+        from .evaluate import evaluate
+
+        return sum(math.prod(evaluate(f, values) for f in p.factors) for p in self.paths)
 
 
 def count_path_terms(network: Network) -> int:

@@ -138,6 +138,9 @@ class Network:
                 continue
             if isinstance(where, Assignment):
                 where = f"equation {where.lhs} = {where.rhs}"
+            if s not in role and any(r.name == s.name for r in role):
+                raise NetworkError(f"{where}: two different symbols are named {s.name!r} "
+                                   "(same name, different assumptions)")
             if s not in role:
                 raise NetworkError(f"{where}: symbol {s} is declared nowhere "
                                    "(not an input, target, param or node)")

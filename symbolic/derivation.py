@@ -1,0 +1,535 @@
+"""A network's backpropagation written out step by step, as the seed documents do it by hand.
+
+``Derivation(network, weights=None, at=None, lr=None)`` gathers, in order: the forward pass
+(numbered) and the loss; for each selected weight the chain-rule product along each path in
+∂ notation, summed over paths, its local derivatives and the product in node values; the
+shared δ terms, their recursion, every gradient in δ form and which weights reuse which δ;
+the naive and δ costs; with ``at`` a worked numeric example, with ``lr`` one step of
+gradient descent.  ``.latex()`` and ``.markdown()`` render whole documents; in a notebook the
+object displays itself (``_repr_markdown_``, ``_repr_latex_``).
+"""
+from __future__ import annotations
+
+import math
+import re
+from functools import cached_property
+from typing import Mapping, Sequence
+
+import sympy as sp
+
+from .cost import network_costs
+from .delta import derive_delta
+from .document import Code, Display, Heading, Math, Row, Section, Table, Text, render_blocks
+from .errors import DeltapropError
+from .evaluate import run
+from .latex import TextbookLatexPrinter
+from .naive import ChainPath, DEFAULT_PATH_LIMIT, count_path_terms, derive_naive
+from .network import Network
+
+MAX_WEIGHTS = 16        # more parameters than this: one representative weight per layer
+MAX_PATH_TERMS = 64     # more chain-rule terms in all than this: representatives too
+MAX_PATHS_SHOWN = 6     # paths written out per weight
+MAX_ROWS = 40           # forward equations / δ terms listed before grouping by layer
+MAX_SUM_TERMS = 12      # longer sums print as  a + b + c + ⋯ + z  (n terms)
+
+
+class Derivation:
+    """The derivation document of ``network`` (see module docstring).
+
+    ``weights``: parameter names to derive along paths (default: all, or a representative
+    per layer for large networks); ``at``: {name: value} for every input, target and
+    parameter, for the worked example; ``lr``: learning rate for one gradient-descent step.
+    """
+
+    def __init__(self, network: Network, weights: Sequence[str] | None = None,
+                 at: Mapping[str, float] | None = None, lr: float | None = None):
+        self.network = network
+        self.delta = derive_delta(network)
+        self.printer = TextbookLatexPrinter.for_network(network, self.delta)
+        self.requested = _select_weights(network, weights)
+        self.at = _check_point(network, at) if at is not None else None
+        if lr is not None and self.at is None:
+            raise DeltapropError("--lr needs a point: give the values with --at NAME=VALUE,...")
+        if lr is not None and not math.isfinite(lr):
+            raise DeltapropError(f"--lr: {lr} is not a finite number")
+        self.lr = lr
+
+    # -- what is shown -----------------------------------------------------------------------
+    @cached_property
+    def path_terms(self) -> int:
+        return count_path_terms(self.network)
+
+    @cached_property
+    def large(self) -> bool:
+        return len(self.network.params) > MAX_WEIGHTS or self.path_terms > MAX_PATH_TERMS
+
+    @cached_property
+    def weights(self) -> list[sp.Symbol]:
+        """The weights derived along their paths."""
+        if self.requested is not None:
+            return self.requested
+        if not self.large:
+            return list(self.network.params)
+        return representatives(self.network, self.network.params)
+
+    @cached_property
+    def paths(self) -> dict[sp.Symbol, list[ChainPath]]:
+        """Chain-rule paths of each selected weight (at most MAX_PATHS_SHOWN of each)."""
+        if self.path_terms <= DEFAULT_PATH_LIMIT and not self.large:
+            return {g.param: list(g.paths) for g in derive_naive(self.network)}
+        return {p: first_paths(self.network, p, MAX_PATHS_SHOWN) for p in self.weights}
+
+    @cached_property
+    def values(self) -> dict[sp.Symbol, float] | None:
+        """Forward values, δ values and gradients at the point ``at``."""
+        if self.at is None:
+            return None
+        return run(self.delta.program, run(self.network.forward, self.at))
+
+    # -- printing helpers --------------------------------------------------------------------
+    def tex(self, expr) -> str:
+        return self.printer.doprint(expr)
+
+    def d(self, top, bottom, inline: bool = False) -> str:
+        return self.printer.partial(top, bottom, inline)
+
+    def sum_items(self, expr: sp.Expr) -> list[tuple[str, str]]:
+        """A sum as (operator, term) items in textbook order, shortened when very long."""
+        if not expr.is_Add:
+            return [("", self.tex(expr))]
+        items = []
+        for term in self.printer._as_ordered_terms(expr):
+            if term.could_extract_minus_sign():
+                items.append(("-", self.tex(-term)))
+            else:
+                items.append(("+", self.tex(term)))
+        if len(items) > MAX_SUM_TERMS:
+            n = len(items)
+            items = items[:3] + [("+", r"\cdots")] + items[-1:] + [("", r"\quad\text{(%d terms)}" % n)]
+        return items
+
+    def factor_items(self, factors: Sequence[sp.Expr]) -> list[tuple[str, str]]:
+        """A product in path order, ``\\cdot`` between factors, unit factors left out."""
+        shown = [f for f in factors if f != 1] or [sp.S.One]
+        items = []
+        for f in shown:
+            text = self.tex(f)
+            if f.is_Add or f.could_extract_minus_sign():
+                text = r"\left(%s\right)" % text
+            items.append(((r"\cdot" if items else ""), text))
+        return items
+
+    def fmt(self, value: float) -> str:
+        return format_number(value)
+
+    # -- sections ----------------------------------------------------------------------------
+    @cached_property
+    def sections(self) -> list[Section]:
+        sections = [self.forward_section(), self.paths_section(), self.delta_section(),
+                    self.cost_section()]
+        if self.values is not None:
+            sections.append(self.example_section())
+        if self.lr is not None:
+            sections.append(self.step_section())
+        return sections
+
+    def forward_section(self) -> Section:
+        net = self.network
+        sec = Section("Forward pass")
+        sec.blocks.append(Text([
+            "Network ", Code(net.name), ": inputs ", *self.names(net.inputs), ", targets ",
+            *self.names(net.targets), ", parameters ", *self.names(net.params),
+            ". The forward pass computes, in order:"]))
+        assignments = list(net.forward)
+        shown = assignments if len(assignments) <= MAX_ROWS else \
+            [a for a in assignments if a.lhs in set(representatives(net, [b.lhs for b in assignments]))]
+        rows = [Row(self.tex(a.lhs), [[self.sum_items(a.rhs)]], tag=str(assignments.index(a) + 1))
+                for a in shown]
+        sec.blocks.append(Display(rows, numbered=True))
+        if len(shown) < len(assignments):
+            sec.blocks.append(Text([f"Shown: the first equation of each layer; the other "
+                                    f"{len(assignments) - len(shown)} have the same form."]))
+        loss = net.loss_symbol
+        if loss == net.loss:
+            sec.blocks.append(Text(["The loss is the last node, ", Math(self.tex(loss)), "."]))
+        else:
+            sec.blocks.append(Text(["The last equation is the loss ", Math(self.tex(loss)),
+                                    " for one sample."]))
+        return sec
+
+    def names(self, symbols) -> list:
+        if not symbols:
+            return ["(none)"]
+        if len(symbols) > 8:
+            return [Math(f"{self.tex(symbols[0])}, \\dots, {self.tex(symbols[-1])}"),
+                    f" ({len(symbols)})"]
+        return [Math(", ".join(self.tex(s) for s in symbols))]
+
+    def paths_section(self) -> Section:
+        net, loss = self.network, self.network.loss_symbol
+        sec = Section("Chain rule along every path")
+        sec.blocks.append(Text([
+            "Each edge of the graph contributes one local derivative. The gradient of the "
+            "loss with respect to a weight is the product of the local derivatives along a "
+            "path from the loss down to the weight, summed over all such paths."]))
+        if self.requested is None and self.large:
+            sec.blocks.append(Text([
+                f"The network has {len(net.params):,} parameters and {self.path_terms:,} "
+                "path products in all, so one representative weight per layer is derived here: ",
+                Math(", ".join(self.tex(p) for p in self.weights)),
+                ". The others follow the same pattern with other indices; the shared δ terms "
+                "below give every gradient."]))
+        counts = net.graph.path_counts
+        for p in self.weights:
+            sec.blocks += self.weight_blocks(p, loss, counts.get(p, 0))
+        return sec
+
+    def weight_blocks(self, p, loss, count: int) -> list:
+        blocks: list = [Heading([Math(self.d(loss, p, inline=True))])]
+        if count == 0:
+            return blocks + [Text([Math(self.tex(p)), " does not reach the loss: its gradient is 0."])]
+        paths = self.paths[p]
+        route = lambda path: r" \to ".join(self.tex(v) for v in path.nodes)  # noqa: E731
+        text = [Math(self.tex(p)), f" reaches the loss along {count:,} path"
+                + ("s" if count > 1 else "") + ": "]
+        text += _joined([Math(route(q)) for q in paths[:3]])
+        if count > 3:
+            text.append(f", and {count - 3:,} more")
+        blocks.append(Text(text + ["."]))
+        more = count - len(paths)
+        groups = [[(("+" if i and not j else ""), self.d(e.consumer, e.producer))
+                   for j, e in enumerate(q.edges)] for i, q in enumerate(paths)]
+        values = [self.factor_items(q.factors) for q in paths]
+        for i, v in enumerate(values[1:], 1):
+            v[0] = ("+", v[0][1])
+        if more:
+            tail = [("+", r"\cdots"), ("", r"\quad\text{(%s more paths)}" % f"{more:,}")]
+            groups.append(tail)
+            values.append(list(tail))
+        lhs = self.d(loss, p)
+        blocks.append(Display([Row(lhs, [groups])]))
+        edges = _unique_edges(paths)
+        blocks.append(Text(["with the local derivatives"]))
+        blocks.append(Display([Row(self.d(e.consumer, e.producer), [[[("", self.tex(e.partial))]]])
+                               for e in edges]))
+        blocks.append(Text(["so that, in the values of the forward pass,"]))
+        blocks.append(Display([Row(lhs, [values])]))
+        return blocks
+
+    def delta_section(self) -> Section:
+        net, loss, delta = self.network, self.network.loss_symbol, self.delta
+        graph = net.graph
+        sec = Section("Shared δ terms (backpropagation)")
+        sec.blocks.append(Text([
+            "The paths above share their first factors. Define for every node ", Math("v"),
+            " between the loss and a weight ", Math(r"\delta_v = \partial %s/\partial v"
+                                                    % self.tex(loss)),
+            ". It is the sum, over the nodes ", Math("u"), " that use ", Math("v"), ", of ",
+            Math(r"\delta_u\, \partial u/\partial v"), " (with ", Math(r"\delta_{%s} = 1"
+                                                                         % self.tex(loss)),
+            "), so one sweep from the loss backwards computes each δ once:"]))
+        nodes = list(delta.delta)
+        shown = nodes if len(nodes) <= MAX_ROWS else representatives(net, nodes)
+        program = delta.program.as_dict()
+        rows = []
+        for v in shown:
+            d = delta.delta[v]
+            chain = [[(("+" if i else ""), self.edge_term(e)) for i, e in enumerate(graph.in_edges(v))]]
+            segments = [[[("", self.d(loss, v))]], chain, [self.sum_items(program[d])]]
+            if all(e.consumer == loss for e in graph.in_edges(v)):
+                segments = [segments[0], segments[2]]
+            rows.append(Row(self.tex(d), segments))
+        sec.blocks.append(Display(rows))
+        if len(shown) < len(nodes):
+            sec.blocks.append(Text([f"Shown: one δ per layer; the other {len(nodes) - len(shown):,} "
+                                    "have the same form."]))
+        sec.blocks.append(Text(["Every gradient in δ form:"]))
+        params = list(net.params) if not self.large else self.weights
+        rows = []
+        for p in params:
+            edges = graph.in_edges(p)
+            chain = [[(("+" if i else ""), self.edge_term(e)) for i, e in enumerate(edges)]]
+            expr = delta.gradient_expression(p)
+            segments = [chain, [self.sum_items(expr)]] if edges else [[[("", "0")]]]
+            rows.append(Row(self.d(loss, p), segments))
+        sec.blocks.append(Display(rows))
+        if len(params) < len(net.params):
+            sec.blocks.append(Text([f"and likewise for the other {len(net.params) - len(params):,} "
+                                    "parameters."]))
+        sec.blocks.append(self.reuse_table(shown))
+        return sec
+
+    def edge_term(self, edge) -> str:
+        """δ_u ∂u/∂v (just ∂L/∂v for an edge out of the loss)."""
+        if edge.consumer == self.network.loss_symbol:
+            return self.d(edge.consumer, edge.producer)
+        return f"{self.tex(self.delta.delta[edge.consumer])} {self.d(edge.consumer, edge.producer)}"
+
+    def reuse_table(self, nodes) -> Table:
+        behind = self.delta.weights_behind
+        direct = {v: [] for v in self.delta.delta}
+        for p in self.network.params:
+            for e in self.network.graph.in_edges(p):
+                if e.consumer in direct:
+                    direct[e.consumer].append(p)
+        rows = [[[Math(self.tex(self.delta.delta[v]))], self.short_list(direct[v]),
+                 self.short_list(behind[v]), [f"{len(behind[v]):,}"]]
+                for v in nodes if behind[v]]
+        return Table([["δ term"], ["used directly by"], ["reused by the gradients of"],
+                      ["weights"]], rows, align="lllr")
+
+    def short_list(self, symbols) -> list:
+        if not symbols:
+            return ["-"]
+        if len(symbols) > 6:
+            return [Math(", ".join(self.tex(s) for s in symbols[:3]) + r", \dots, "
+                         + self.tex(symbols[-1]))]
+        return [Math(", ".join(self.tex(s) for s in symbols))]
+
+    def cost_section(self) -> Section:
+        costs = network_costs(self.network, self.delta)
+        sec = Section("Cost: naive against shared δ")
+        sec.blocks.append(Text([
+            "Operations to evaluate each program once, the forward values given (an addition, "
+            "multiplication, division or function call counts one). Naive: every weight's "
+            f"chain-rule sum on its own, {costs.paths:,} path products in all. Shared δ: one "
+            "reverse sweep."]))
+        rows = [(["forward pass"], costs.forward), (["naive backward"], costs.naive),
+                (["shared-δ backward"], costs.delta)]
+        sec.blocks.append(Table(
+            [["program"], ["adds"], ["muls"], ["divs"], ["funcs"], ["total"]],
+            [[name] + [[f"{getattr(c, k):,}"] for k in ("adds", "muls", "divs", "funcs", "total")]
+             for name, c in rows], align="lrrrrr"))
+        ratio = costs.naive.total / max(costs.delta.total, 1)
+        sec.blocks.append(Text([f"The naive backward pass costs {ratio:.2f} times the shared-δ one."]))
+        return sec
+
+    def example_section(self) -> Section:
+        net, values, loss = self.network, self.values, self.network.loss_symbol
+        given = [s for s in net.inputs + net.targets + net.params]
+        sec = Section("Worked example")
+        sec.blocks.append(Text(["At ", *_joined([Math(f"{self.tex(s)} = {self.fmt(values[s])}")
+                                                 for s in given]), ", the forward pass gives"]))
+        sec.blocks.append(Display([self.value_row(a.lhs, a.rhs) for a in self.limited(net.forward)]))
+        sec.blocks.append(Text(["the backward sweep"]))
+        sec.blocks.append(Display([self.value_row(a.lhs, a.rhs)
+                                   for a in self.limited(self.delta.program)
+                                   if a.lhs in self.delta.delta_node]))
+        sec.blocks.append(Text(["and the gradients"]))
+        grads = [a for a in self.delta.program if a.lhs not in self.delta.delta_node]
+        shown = grads if not self.large else [a for a in grads if self.delta_grad_param(a.lhs) in self.weights]
+        sec.blocks.append(Display([self.value_row(a.lhs, a.rhs) for a in shown]))
+        summary = [Math(f"{self.d(loss, p, inline=True)} = {self.fmt(values[self.delta.gradient[p]])}")
+                   for p in (self.weights if self.large else net.params)]
+        sec.blocks.append(Text(["In short: ", *_joined(summary), "."]))
+        return sec
+
+    def delta_grad_param(self, g):
+        return {v: k for k, v in self.delta.gradient.items()}[g]
+
+    def limited(self, program):
+        items = list(program)
+        if len(items) <= MAX_ROWS:
+            return items
+        keep = set(representatives(self.network, [a.lhs for a in items]))
+        return [a for a in items if a.lhs in keep]
+
+    def value_row(self, lhs, rhs) -> Row:
+        """``lhs = rhs = value`` (just ``lhs = value`` when rhs is a number)."""
+        value = [[("", self.fmt(self.values[lhs]))]]
+        if rhs.is_Number:
+            return Row(self.tex(lhs), [value])
+        return Row(self.tex(lhs), [[self.sum_items(rhs)], value])
+
+    def step_section(self) -> Section:
+        net, values, eta = self.network, self.values, self.lr
+        loss = net.loss_symbol
+        sec = Section("One step of gradient descent")
+        sec.blocks.append(Text(["With learning rate ", Math(rf"\eta = {self.fmt(eta)}"),
+                                ", each parameter moves against its gradient, ",
+                                Math(r"w \leftarrow w - \eta\, \partial %s/\partial w" % self.tex(loss)),
+                                ":"]))
+        new = dict(self.at)
+        rows = []
+        for p in net.params:
+            g = values[self.delta.gradient[p]]
+            new[p] = values[p] - eta * g
+            if p in self.weights or not self.large:
+                rows.append(Row(self.tex(p), [[[("", f"{self.fmt(values[p])} - {self.fmt(eta)} "
+                                                  rf"\cdot {_paren(self.fmt(g))}")]],
+                                              [[("", self.fmt(new[p]))]]], relation=r"\leftarrow"))
+        sec.blocks.append(Display(rows))
+        before, after = values[loss], run(net.forward, new)[loss]
+        sec.blocks.append(Text(["The loss goes from ", Math(f"{self.tex(loss)} = {self.fmt(before)}"),
+                                " to ", Math(f"{self.tex(loss)} = {self.fmt(after)}"), "."]))
+        return sec
+
+    # -- output ------------------------------------------------------------------------------
+    def latex(self) -> str:
+        """A complete LaTeX document (compiles with pdflatex and amsmath/geometry/booktabs)."""
+        return self._render("derivation.tex.j2", "tex")
+
+    def markdown(self) -> str:
+        """Markdown with ``$$`` blocks (GitHub, Jupyter)."""
+        return self._render("derivation.md.j2", "md")
+
+    def _render(self, template: str, target: str) -> str:
+        from codegen.templates import environment
+
+        title = self.network.name
+        point = ", ".join(f"{s.name}={_plain(v)}" for s, v in (self.at or {}).items())
+        return environment().get_template(template).render(
+            title=title, sections=render_blocks(self.sections, target),
+            command=self.command(), point=point)
+
+    def command(self) -> str:
+        """The ``deltaprop derive`` command that writes this document."""
+        parts = ["deltaprop derive", self.network.name]
+        if self.requested is not None:
+            parts.append("--weights " + ",".join(p.name for p in self.requested))
+        if self.at is not None:
+            parts.append("--at " + ",".join(f"{s.name}={_plain(v)}" for s, v in self.at.items()))
+        if self.lr is not None:
+            parts.append(f"--lr {_plain(self.lr)}")
+        return " ".join(parts)
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown()
+
+    def _repr_latex_(self) -> str:
+        """Forward pass, δ sweep and gradients as one ``aligned`` block (for notebooks)."""
+        rows = [(self.tex(a.lhs), self.tex(a.rhs)) for a in self.limited(self.network.forward)]
+        rows += [(self.tex(a.lhs), self.tex(a.rhs)) for a in self.limited(self.delta.program)]
+        body = r" \\ ".join(f"{lhs} &= {rhs}" for lhs, rhs in rows)
+        return r"$$\begin{aligned} %s \end{aligned}$$" % body
+
+
+# -- helpers ---------------------------------------------------------------------------------
+def _joined(parts: list) -> list:
+    out: list = []
+    for i, p in enumerate(parts):
+        if i:
+            out.append(" and " if i == len(parts) - 1 and len(parts) > 1 else ", ")
+        out.append(p)
+    return out
+
+
+def _paren(text: str) -> str:
+    return f"({text})" if text.startswith("-") else text
+
+
+def _plain(v: float) -> str:
+    return repr(int(v)) if float(v).is_integer() and abs(v) < 1e15 else repr(float(v))
+
+
+def format_number(value: float, digits: int = 6) -> str:
+    """``18``, ``0.298371``, ``-1.5 \\times 10^{-7}``: deterministic, at most ``digits`` digits."""
+    if value == 0:
+        return "0"
+    if not math.isfinite(value):
+        return r"\infty" if value > 0 else (r"-\infty" if value < 0 else r"\mathrm{NaN}")
+    text = f"{value:.{digits}g}"
+    if "e" in text:
+        mantissa, exp = text.split("e")
+        return rf"{mantissa} \times 10^{{{int(exp)}}}"
+    return text
+
+
+def _unique_edges(paths) -> list:
+    seen, edges = set(), []
+    for q in paths:
+        for e in q.edges:
+            if (e.consumer, e.producer) not in seen:
+                seen.add((e.consumer, e.producer))
+                edges.append(e)
+    return edges
+
+
+def layer_key(network: Network, symbol: sp.Symbol, depth: dict) -> tuple:
+    """(distance from the loss, name stem): symbols of one layer and kind share a key."""
+    stem = re.match(r"([^\d_]*)(\d+_)?", symbol.name).group(0)
+    return (depth.get(symbol, 0), stem)
+
+
+def representatives(network: Network, symbols) -> list:
+    """The first symbol of each layer (same distance from the loss and same name stem)."""
+    depth = _depths(network)
+    seen, chosen = set(), []
+    for s in symbols:
+        key = layer_key(network, s, depth)
+        if key not in seen:
+            seen.add(key)
+            chosen.append(s)
+    return chosen
+
+
+def _depths(network: Network) -> dict:
+    """Longest number of edges from the loss down to each active symbol."""
+    graph = network.graph
+    depth = {graph.loss: 0}
+    for v in reversed(graph.active):
+        if v != graph.loss:
+            depth[v] = max((depth[e.consumer] + 1 for e in graph.in_edges(v)), default=0)
+    return depth
+
+
+def first_paths(network: Network, param: sp.Symbol, limit: int) -> list[ChainPath]:
+    """The first ``limit`` chain-rule paths of ``param``, in ``derive_naive``'s order,
+    without enumerating the others."""
+    graph = network.graph
+
+    def walk(v, suffix):
+        if v == graph.loss:
+            yield suffix
+            return
+        for e in graph.in_edges(v):
+            yield from walk(e.consumer, (e,) + suffix)
+
+    out = []
+    for edges in walk(param, ()):
+        out.append(ChainPath(edges))
+        if len(out) == limit:
+            break
+    return out
+
+
+def _select_weights(network: Network, names) -> list | None:
+    if names is None:
+        return None
+    chosen = []
+    params = {p.name: p for p in network.params}
+    for name in names:
+        if name not in params:
+            raise DeltapropError(f"--weights: network {network.name!r} has no parameter named "
+                                 f"{name!r} (parameters: {_few(list(params))})")
+        if params[name] not in chosen:
+            chosen.append(params[name])
+    if not chosen:
+        raise DeltapropError("--weights: give at least one parameter name")
+    return chosen
+
+
+def _check_point(network: Network, at: Mapping) -> dict:
+    point = {}
+    for name, value in at.items():
+        try:
+            symbol = network.symbol(name)
+        except DeltapropError:
+            raise DeltapropError(f"--at: network {network.name!r} has no symbol named {name!r}") from None
+        if network.role(symbol) not in ("input", "target", "param"):
+            raise DeltapropError(f"--at: {name} is a node computed by the forward pass; "
+                                 "give inputs, targets and parameters only")
+        value = float(value)
+        if not math.isfinite(value):
+            raise DeltapropError(f"--at: {name}={value} is not a finite number")
+        point[symbol] = value
+    needed = list(network.inputs) + list(network.targets) + list(network.params)
+    missing = [s.name for s in needed if s not in point]
+    if missing:
+        raise DeltapropError(f"--at: no value for {_few(missing)} (give NAME=VALUE for every "
+                             "input, target and parameter)")
+    return {s: point[s] for s in needed}
+
+
+def _few(names: list) -> str:
+    return ", ".join(names) if len(names) <= 8 else ", ".join(names[:8]) + f", ... ({len(names)})"

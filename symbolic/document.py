@@ -1,0 +1,155 @@
+"""The pieces a derivation document is made of, and how text pieces print in LaTeX and Markdown.
+
+A document is a list of ``Section``s; each holds blocks: ``Text`` (plain words, inline math
+and code), ``Display`` (rows of aligned equations, already broken into lines), ``Table`` and
+``Heading``.  Everything inside is a pre-printed string, so the Jinja templates only lay
+them out (cf. SymForce: templates never see a SymPy object).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .latex import break_terms, visual_width
+
+#: Width of a display line, in average math characters (A4, 11 pt, 2.2 cm margins).
+LINE_WIDTH = 72
+
+
+@dataclass(frozen=True)
+class Math:
+    """Inline math (LaTeX)."""
+
+    tex: str
+
+
+@dataclass(frozen=True)
+class Code:
+    """A name shown verbatim (a network or file name)."""
+
+    text: str
+
+
+@dataclass
+class Text:
+    kind = "text"
+    parts: list  # str | Math | Code
+
+    def render(self, target: str) -> str:
+        return "".join(_render_part(p, target) for p in self.parts)
+
+
+@dataclass
+class Heading:
+    kind = "heading"
+    parts: list
+
+    def render(self, target: str) -> str:
+        return Text(self.parts).render(target)
+
+
+@dataclass
+class Row:
+    """``lhs = s1 = s2 ...``; a segment is a list of groups of (operator, term) items."""
+
+    lhs: str
+    segments: list[list[list[tuple[str, str]]]]
+    tag: str = ""
+    relation: str = "="
+
+    def lines(self, width: float = LINE_WIDTH) -> list[tuple[str, str]]:
+        """(left, right) pairs for an ``align``: the whole row on one line when it fits, else
+        ``lhs = s1`` / ``= s2`` / ``\\quad + ...`` (the lhs on the first line only)."""
+        room = max(width - visual_width(self.lhs), width / 2)
+        relations = [self.relation] + ["="] * (len(self.segments) - 1)
+        joined = [f"{rel} {break_terms([i for g in seg for i in g], float('inf'))[0]}"
+                  for rel, seg in zip(relations, self.segments)]
+        if visual_width(" ".join(joined)) <= room:
+            return [(self.lhs, " ".join(joined))]
+        out: list[tuple[str, str]] = []
+        for rel, segment in zip(relations, self.segments):
+            for i, line in enumerate(break_lines(segment, room)):
+                right = f"{rel} {line}" if i == 0 else rf"\quad {line}"
+                out.append((self.lhs if not out else "", right))
+        return out
+
+
+@dataclass
+class Display:
+    kind = "display"
+    rows: list[Row]
+    numbered: bool = False
+
+
+@dataclass
+class Table:
+    kind = "table"
+    header: list  # of part lists
+    rows: list    # of lists of part lists
+    align: str = ""
+
+
+@dataclass
+class Section:
+    title: str
+    blocks: list = field(default_factory=list)
+
+
+def break_lines(groups: list[list[tuple[str, str]]], width: float) -> list[str]:
+    """One line when everything fits; else each group (e.g. one path of a sum over paths)
+    starts a new line and is itself broken between its items."""
+    items = [item for group in groups for item in group]
+    whole = break_terms(items, float("inf"))[0]
+    if visual_width(whole) <= width or len(groups) == 1:
+        return [whole] if visual_width(whole) <= width else break_terms(items, width)
+    lines: list[str] = []
+    for k, group in enumerate(groups):
+        lines += break_terms(group, width, lead=k > 0)
+    return lines
+
+
+# -- text pieces ---------------------------------------------------------------------------
+_TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+                "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
+                "^": r"\textasciicircum{}", "δ": r"$\delta$", "η": r"$\eta$", "σ": r"$\sigma$",
+                "∂": r"$\partial$", "←": r"$\leftarrow$", "→": r"$\to$", "·": r"$\cdot$",
+                "−": r"$-$", "…": r"\dots{}"}
+_MD_SPECIAL = set("\\`*_[]<>|#$")
+
+
+def tex_escape(text: str) -> str:
+    return "".join(_TEX_SPECIAL.get(c, c) for c in text)
+
+
+def md_escape(text: str) -> str:
+    return "".join("\\" + c if c in _MD_SPECIAL else c for c in text)
+
+
+def _render_part(part, target: str) -> str:
+    if isinstance(part, Math):
+        return f"${part.tex}$"
+    if isinstance(part, Code):
+        if target == "tex":
+            return r"\texttt{%s}" % tex_escape(part.text)
+        return f"`{part.text}`"
+    return tex_escape(part) if target == "tex" else md_escape(part)
+
+
+def render_blocks(sections: list[Section], target: str) -> list[dict]:
+    """Sections as plain dicts of strings for the templates (``target``: 'tex' or 'md')."""
+    return [{"title": tex_escape(s.title) if target == "tex" else s.title,
+             "blocks": [_render_block(b, target) for b in s.blocks]} for s in sections]
+
+
+def _render_block(block, target: str) -> dict:
+    if isinstance(block, (Text, Heading)):
+        return {"kind": block.kind, "text": block.render(target)}
+    if isinstance(block, Display):
+        rows = []
+        for row in block.rows:
+            rows.append({"lines": [{"left": l, "right": r} for l, r in row.lines()],
+                         "tag": row.tag})
+        return {"kind": "display", "numbered": block.numbered, "rows": rows}
+    cells = lambda parts: Text(parts).render(target)  # noqa: E731
+    return {"kind": "table", "header": [cells(h) for h in block.header],
+            "rows": [[cells(c) for c in r] for r in block.rows],
+            "align": block.align or "l" * len(block.header)}

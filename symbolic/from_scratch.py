@@ -1,0 +1,140 @@
+"""Gradients "from scratch": what a user would do by hand with SymPy alone.
+
+Inline the whole network into one loss expression, ``sympy.diff`` it once per parameter,
+then ``sympy.cse`` the gradients together.  This is the baseline the shared-δ sweep is
+compared with, so it is attempted only under caps: the size of the inlined loss is
+estimated first on the graph by dynamic programming (nothing is inlined for that), and
+the attempt runs in a child process that is stopped at the time cap.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import time
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .cost import OpCount, count_expr, count_program
+from .network import Network
+from .program import Program
+
+#: Default caps: inlined loss of at most this many operations, at most this many seconds.
+MAX_INLINED_OPS = 2_000
+MAX_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class ScratchLimits:
+    """Caps for the from-scratch attempt (``max_inlined_ops`` 0 disables it)."""
+
+    max_inlined_ops: int = MAX_INLINED_OPS
+    seconds: float = MAX_SECONDS
+
+
+@dataclass(frozen=True)
+class FromScratch:
+    """Outcome of the attempt: ``cost`` is None when it was not attempted or not finished."""
+
+    estimated_ops: int          # operations of the fully inlined loss (exact for builder MLPs)
+    cost: OpCount | None
+    seconds: float | None
+    note: str                   # why it was not attempted, or how it went
+
+    @property
+    def done(self) -> bool:
+        return self.cost is not None
+
+
+def inlined_size(network: Network) -> int:
+    """Operations in the loss with every node inlined, counted without inlining.
+
+    size(node) = ops of its right side + Σ over each occurrence of a node symbol in it of
+    that node's size: the tree SymPy would build, which is exponential in depth.
+    """
+    size: dict[sp.Symbol, int] = {}
+    for a in network.forward:
+        own = count_expr(a.rhs).total
+        size[a.lhs] = own + sum(a.rhs.count(s) * size[s] for s in network.dependencies(a.rhs)
+                                if s in size)
+    return size[network.loss_symbol]
+
+
+def inlined_loss(network: Network) -> sp.Expr:
+    """The loss as one expression of inputs, targets and parameters (small networks only)."""
+    inlined: dict[sp.Symbol, sp.Expr] = {}
+    for a in network.forward:
+        inlined[a.lhs] = a.rhs.xreplace(inlined)
+    return inlined[network.loss_symbol]
+
+
+def from_scratch_program(network: Network) -> Program:
+    """``sympy.cse`` of ``sympy.diff(inlined loss, p)`` for every parameter p, as a Program.
+
+    The common subexpressions come first, then one ``dL_dp = ...`` per parameter; the
+    program starts from inputs, targets and parameters (it recomputes the forward pass).
+    """
+    loss = inlined_loss(network)
+    gradients = [sp.diff(loss, p) for p in network.params]
+    taken = {s.name for s in network.symbols}
+    names = sp.numbered_symbols("cse", exclude=[sp.Symbol(n) for n in taken])
+    replacements, reduced = sp.cse(gradients, symbols=names, order="canonical")
+    outputs = [(sp.Symbol(f"dL_d{p.name}"), g) for p, g in zip(network.params, reduced)]
+    return Program(list(replacements) + outputs)
+
+
+def from_scratch(network: Network, limits: ScratchLimits = ScratchLimits()) -> FromScratch:
+    """Attempt the from-scratch gradients under ``limits``; count them with ``count_program``."""
+    size = inlined_size(network)
+    if size > limits.max_inlined_ops:
+        return FromScratch(size, None, None, f"not attempted: the inlined loss has {size:,} "
+                           f"operations (cap {limits.max_inlined_ops:,})")
+    start = time.perf_counter()
+    counts = _run_capped(_count_from_scratch, network, limits.seconds)
+    seconds = time.perf_counter() - start
+    if counts is None:
+        return FromScratch(size, None, None, f"not finished: stopped at the time cap of "
+                           f"{limits.seconds:g} s (inlined loss: {size:,} operations)")
+    return FromScratch(size, OpCount(*counts), seconds,
+                       f"diff of the inlined loss ({size:,} operations) per parameter, then cse")
+
+
+def _count_from_scratch(network: Network) -> tuple[int, int, int, int]:
+    c = count_program(from_scratch_program(network))
+    return (c.adds, c.muls, c.divs, c.funcs)
+
+
+def _run_capped(func, arg, seconds: float):
+    """``func(arg)`` in a forked child, or None when it takes longer than ``seconds``.
+
+    Where ``fork`` is unavailable it runs in this process (the size cap still applies).
+    """
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return func(arg)
+    ctx = multiprocessing.get_context("fork")
+    receiver, sender = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_child, args=(func, arg, sender), daemon=True)
+    child.start()
+    sender.close()
+    try:
+        if receiver.poll(seconds):
+            status, value = receiver.recv()
+            if status == "error":
+                raise RuntimeError(f"from-scratch derivation failed: {value}")
+            return value
+        return None
+    except EOFError:
+        raise RuntimeError("from-scratch derivation: the child process died") from None
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.terminate()
+        child.join()
+
+
+def _child(func, arg, sender) -> None:
+    try:
+        sender.send(("ok", func(arg)))
+    except BaseException as err:  # report any failure to the parent instead of hanging it
+        sender.send(("error", f"{type(err).__name__}: {err}"))
+    finally:
+        sender.close()

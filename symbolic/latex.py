@@ -1,0 +1,228 @@
+"""Textbook LaTeX for networks: ``w1_11`` → w^{(1)}_{11}, ``x1`` → x_1, δ terms as δ_{node}.
+
+``TextbookLatexPrinter`` subclasses SymPy's ``LatexPrinter`` and overrides only symbol
+names, the order of terms and factors (``y - t`` rather than ``- t + y``, ``w_3 h_1``
+rather than ``h_1 w_3``) and deltaprop's own functions.  ``break_terms`` splits a long
+sum or product into lines that fit a page.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Mapping
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter, translate
+
+
+_LAYERED = re.compile(r"^([A-Za-z]+)(\d+)_(\d+(?:_\d+)*)$")   # w1_11, w1_1_10, z2_3
+_INDEXED = re.compile(r"^([A-Za-z]+)(\d+)$")                  # x1, h2, w10
+
+
+def _sub(text: str) -> str:
+    """``_2`` or ``_{11}``: braces only when needed."""
+    return f"_{text}" if len(text) == 1 else f"_{{{text}}}"
+
+
+def textbook_name(name: str) -> str | None:
+    """LaTeX for a textbook-style name, or None when the name follows no known pattern."""
+    m = _LAYERED.match(name)
+    if m:
+        base, layer, idx = m.groups()
+        return f"{translate(base)}^{{({layer})}}{_sub(idx.replace('_', ','))}"
+    m = _INDEXED.match(name)
+    if m:
+        base, idx = m.groups()
+        return f"{translate(base)}{_sub(idx)}"
+    return None
+
+
+class TextbookLatexPrinter(LatexPrinter):
+    """LaTeX printer with textbook names and a readable order of terms and factors.
+
+    ``names``: symbol name → LaTeX given by the user (``Network.latex_names``);
+    ``deltas``: δ symbol → the node it is the δ of; ``gradients``: gradient symbol → param;
+    ``loss``: the loss symbol (gradients print as ∂L/∂p); ``order``: symbols in the order
+    their terms and factors should appear (declaration order of the network); ``params``:
+    symbols printed first in a product.
+    """
+
+    printmethod = "_deltaprop_latex"
+
+    def __init__(self, names: Mapping[str, str] | None = None, deltas: Mapping | None = None,
+                 gradients: Mapping | None = None, loss: sp.Symbol | None = None,
+                 order: Iterable[sp.Symbol] = (), params: Iterable[sp.Symbol] = ()):
+        super().__init__({"mul_symbol": None})
+        self.names = dict(names or {})
+        self.deltas = dict(deltas or {})
+        self.gradients = dict(gradients or {})
+        self.loss = loss
+        self.rank = {s: i for i, s in enumerate(order)}
+        self.params = frozenset(params)
+
+    @classmethod
+    def for_network(cls, network, delta=None) -> "TextbookLatexPrinter":
+        """A printer for ``network`` (and the δ and gradient symbols of its ``DeltaDerivation``)."""
+        deltas = delta.delta_node if delta is not None else {}
+        gradients = {g: p for p, g in delta.gradient.items()} if delta is not None else {}
+        return cls(network.latex_names, deltas, gradients, network.loss_symbol, network.symbols,
+                   network.params)
+
+    # -- names -----------------------------------------------------------------------------
+    def _print_Symbol(self, expr, style="plain"):
+        if expr.name in self.names:
+            return self.names[expr.name]
+        if expr in self.deltas:
+            return self.delta_name(self.deltas[expr])
+        if expr in self.gradients:
+            return self.partial(self.loss, self.gradients[expr])
+        return textbook_name(expr.name) or super()._print_Symbol(expr, style)
+
+    def delta_name(self, node: sp.Symbol) -> str:
+        """δ of ``node``: δ^{(l)}_j for a layered pre-activation z^{(l)}_j, else δ_{node}."""
+        m = _LAYERED.match(node.name)
+        if m and m.group(1) == "z" and node.name not in self.names:
+            return r"\delta^{(%s)}%s" % (m.group(2), _sub(m.group(3).replace("_", ",")))
+        return r"\delta_{%s}" % self._print(node)
+
+    def partial(self, top: sp.Symbol, bottom: sp.Symbol, inline: bool = False) -> str:
+        """∂top/∂bottom as a fraction (or with a slash when ``inline``)."""
+        a, b = self._print(top), self._print(bottom)
+        if inline:
+            return r"\partial %s/\partial %s" % (a, b)
+        return r"\frac{\partial %s}{\partial %s}" % (a, b)
+
+    # -- order -----------------------------------------------------------------------------
+    def _symbol_rank(self, expr: sp.Expr) -> int:
+        ranks = [self.rank.get(self.deltas.get(s, s), len(self.rank)) for s in expr.free_symbols]
+        return min(ranks, default=-1)
+
+    def _as_ordered_terms(self, expr, order=None):
+        """Positive products first, then lone symbols and numbers, then negative terms."""
+        terms = super()._as_ordered_terms(expr, order=order)
+
+        def key(term):
+            negative = term.could_extract_minus_sign()
+            bare = (-term if negative else term).is_Atom
+            return (negative, bare, self._symbol_rank(term))
+
+        return sorted(terms, key=key)
+
+    def _factor_key(self, factor):
+        if factor.is_Number:
+            return (0, 0)
+        if factor in self.deltas:
+            return (1, 0)
+        base = factor.base if factor.is_Pow else factor
+        if base.is_Symbol:       # parameters first: w_3 h_1, as textbooks write it
+            return (2 if base in self.params else 3, self._symbol_rank(base))
+        if factor.is_Add or (factor.is_Pow and factor.base.is_Add):
+            return (5, 0)
+        return (4, 0)
+
+    def _print_Mul(self, expr):
+        if expr.could_extract_minus_sign():
+            inner = -expr
+            text = self._print(inner)
+            return "- " + (r"\left(%s\right)" % text if inner.is_Add else text)
+        coeff, rest = expr.as_coeff_Mul()
+        numer, denom = [], []
+        for f in sp.Mul.make_args(rest):
+            if f.is_Pow and f.exp.is_Number and f.exp.is_negative:
+                denom.append(f.base if f.exp == -1 else sp.Pow(f.base, -f.exp))
+            else:
+                numer.append(f)
+        head = ""
+        if coeff.is_Rational and coeff.q != 1:
+            if denom:                       # a/(2 b): fold the 2 into the denominator
+                denom.insert(0, sp.Integer(coeff.q))
+                coeff = sp.Integer(coeff.p)
+            else:                           # ½ (y − t)²
+                head, coeff = r"\frac{%s}{%s} " % (coeff.p, coeff.q), sp.S.One
+        if coeff != 1:
+            numer.insert(0, coeff)
+        top = self._join_factors(numer) if numer else "1"
+        if denom:
+            return head + r"\frac{%s}{%s}" % (top, self._join_factors(denom))
+        return head + top
+
+    def _join_factors(self, factors: list) -> str:
+        factors = sorted(factors, key=self._factor_key)
+        parts: list[str] = []
+        for f in factors:
+            text = self._print(f)
+            if f.is_Add or (f.is_Number and f.is_negative and parts):
+                text = r"\left(%s\right)" % text
+            if parts and (text[0].isdigit() or parts[-1][-1].isdigit() and f.is_Number):
+                parts.append(r"\cdot " + text)
+            else:
+                parts.append(text)
+        return " ".join(parts)
+
+    # -- deltaprop's functions ---------------------------------------------------------------
+    def _print_sigmoid(self, expr, exp=None):
+        return self._function(r"\sigma", expr, exp)
+
+    def _print_softplus(self, expr, exp=None):
+        return self._function(r"\operatorname{softplus}", expr, exp)
+
+    def _print_relu(self, expr, exp=None):
+        return self._function(r"\operatorname{ReLU}", expr, exp)
+
+    def _print_logsumexp(self, expr, exp=None):
+        return self._function(r"\operatorname{logsumexp}", expr, exp)
+
+    def _print_Heaviside(self, expr, exp=None):
+        text = r"\left[%s > 0\right]" % self._print(expr.args[0])
+        return text if exp is None else r"%s^{%s}" % (text, exp)
+
+    def _function(self, name: str, expr, exp) -> str:
+        args = ", ".join(self._print(a) for a in expr.args)
+        head = name if exp is None else f"{name}^{{{exp}}}"
+        return r"%s\left(%s\right)" % (head, args)
+
+
+def latex(expr, printer: TextbookLatexPrinter | None = None) -> str:
+    """``expr`` in textbook LaTeX (with a default printer when none is given)."""
+    return (printer or TextbookLatexPrinter()).doprint(expr)
+
+
+# -- line breaking ---------------------------------------------------------------------------
+_COMMAND = re.compile(r"\\([A-Za-z]+)")
+
+
+def visual_width(tex: str) -> float:
+    """Rough printed width of a LaTeX math string, in average character widths."""
+    text = re.sub(r"\\(left|right|,|;|!|quad|qquad)", "", tex)
+    text = re.sub(r"\\operatorname\{([^}]*)\}", r"\1", text)
+    text = re.sub(r"\\frac\{((?:[^{}]|\{[^{}]*\})*)\}\{((?:[^{}]|\{[^{}]*\})*)\}",
+                  lambda m: "#" * int(max(visual_width(m.group(1)), visual_width(m.group(2))) + 1),
+                  text)
+    scripts = re.findall(r"[_^](\{(?:[^{}]|\{[^{}]*\})*\}|.)", text)
+    script_width = sum(visual_width(s.strip("{}")) for s in scripts)
+    text = re.sub(r"[_^](\{(?:[^{}]|\{[^{}]*\})*\}|.)", "", text)
+    text = _COMMAND.sub("c", text)
+    text = re.sub(r"[{}\s]", "", text)
+    operators = len(re.findall(r"[=+\-]", text))
+    return len(text) + operators + 0.7 * script_width
+
+
+def break_terms(items: list[tuple[str, str]], width: float, lead: bool = False) -> list[str]:
+    """Pack ``(operator, term)`` pairs into lines of about ``width`` characters.
+
+    The first operator is dropped unless ``lead``; a line after the first starts with its
+    operator, so ``a + b + c`` may print as ``a + b`` / ``+ c``.
+    """
+    lines: list[str] = []
+    current, used = "", 0.0
+    for i, (op, term) in enumerate(items):
+        piece = term if (i == 0 and not lead) or not op else f"{op} {term}"
+        w = visual_width(piece)
+        if current and used + w > width:
+            lines.append(current)
+            current, used = piece, w
+        else:
+            current = f"{current} {piece}" if current else piece
+            used += w
+    if current:
+        lines.append(current)
+    return lines

@@ -1,0 +1,83 @@
+"""Vector-Jacobian rules, one registry: ``VJP[op](expr, G) -> [cotangent of each arg]``.
+
+G is ∂L/∂expr (same shape as expr; a scalar for 1 × 1 loss terms).  A rule returns None for
+an argument that needs no cotangent (constants).  The sweep in ``derive`` never knows a rule.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from .functions import derivative
+from .ops import BATCH, Apply, Mean, Softmax, SoftmaxCrossEntropy, hadamard, ones_like
+
+
+def _matmul(expr, g):
+    """C = c·F1·F2···Fn: ∂/∂Fi = c · (F1···F(i-1))ᵀ G (F(i+1)···Fn)ᵀ, e.g. δ aᵀ and Wᵀ δ."""
+    coeff, factors = expr.as_coeff_matrices()
+    g = coeff * g if coeff != 1 else g
+    out = []
+    for i in range(len(factors)):
+        left = [f.T for f in reversed(factors[:i])]
+        right = [f.T for f in reversed(factors[i + 1:])]
+        out.append(sp.MatMul(*left, g, *right) if left or right else g)
+    return [None] * (len(expr.args) - len(factors)) + out
+
+
+def _matadd(expr, g):
+    """Sum (a bias b 1ᵀ is a product, so broadcasting is handled by ``_matmul``)."""
+    return [g for _ in expr.args]
+
+
+def _hadamard(expr, g):
+    args = expr.args
+    return [hadamard(g, *(a for j, a in enumerate(args) if j != i)) for i in range(len(args))]
+
+
+def _hadamard_power(expr, g):
+    """D∘D is stored by SymPy as HadamardPower(D, 2): ∂/∂D = n G ∘ D^(n−1)."""
+    base, n = expr.args
+    rest = base if n == 2 else sp.HadamardPower(base, n - 1)
+    return [hadamard(n * g, rest), None]
+
+
+def _apply(expr, g):
+    return [None, hadamard(g, derivative(expr.name, expr.arg))]
+
+
+def _transpose(expr, g):
+    return [g.T]
+
+
+def _mean(expr, g):
+    return [(g / BATCH) * ones_like(expr.arg)]
+
+
+def _softmax_ce(expr, g):
+    """Fused: ∂/∂Z mean_CE(Z, T) = (softmax(Z) − T) / B; no Jacobian of softmax is formed."""
+    return [(g / BATCH) * (Softmax(expr.logits) - expr.target), None]
+
+
+def _softmax(expr, g):
+    raise NotImplementedError("softmax is differentiated only fused with cross-entropy "
+                              "(SoftmaxCrossEntropy)")
+
+
+VJP = {
+    sp.MatMul: _matmul,
+    sp.MatAdd: _matadd,
+    sp.HadamardProduct: _hadamard,
+    sp.HadamardPower: _hadamard_power,
+    Apply: _apply,
+    sp.Transpose: _transpose,
+    Mean: _mean,
+    SoftmaxCrossEntropy: _softmax_ce,
+    Softmax: _softmax,
+}
+
+
+def vjp(expr, g) -> list:
+    """Cotangents of ``expr``'s args given G; leaves (symbols, constants) have no rule."""
+    rule = VJP.get(type(expr))
+    if rule is None:
+        raise NotImplementedError(f"no vector-Jacobian rule for {type(expr).__name__}: {expr}")
+    return rule(expr, g)

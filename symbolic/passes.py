@@ -1,0 +1,102 @@
+"""Passes: functions from Program to Program, each keeping the values of the outputs.
+
+- ``inline_copies``: assignments whose right side is a bare symbol or number disappear
+  (``delta_z = delta_h`` when ∂h/∂z = 1), unless their name is an output.
+- ``eliminate_common_subexpressions``: every exact subexpression that occurs twice or more
+  in the program becomes one temporary, computed once before its first use.  Linear in the
+  size of the program, so it runs on forward + backward programs of any size; SymPy's
+  ``cse`` (quadratic, and blind to the δ structure anyway) is never called on whole programs.
+- ``optimize``: both, over the forward and backward programs together, split back apart.
+
+Reuse of stored forward values (σ'(z1) → h1(1 − h1)) happens earlier, when the graph builds
+its local partials (``symbolic.graph.reuse_forward_values``).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Iterable
+
+import sympy as sp
+
+from .naming import fresh_name
+from .program import Assignment, Program
+
+
+def inline_copies(program: Program, keep: Iterable[sp.Symbol] = ()) -> Program:
+    """Substitute assignments ``a = b`` (b a symbol or number) into later right sides."""
+    keep = set(keep)
+    alias: dict[sp.Symbol, sp.Expr] = {}
+    out = []
+    for a in program:
+        rhs = a.rhs.xreplace(alias) if alias else a.rhs
+        if rhs.is_Atom and a.lhs not in keep:
+            alias[a.lhs] = rhs
+        else:
+            out.append(Assignment(a.lhs, rhs))
+    return Program(out)
+
+
+def eliminate_common_subexpressions(program: Program, prefix: str = "c") -> Program:
+    """One temporary per repeated exact subexpression (see module docstring)."""
+    counts: Counter = Counter()
+    for a in program:
+        _count_subtrees(a.rhs, counts)
+    shared = {e for e, n in counts.items() if n > 1 and not _is_free(e)}
+    if not shared:
+        return program
+    taken = {s.name for a in program for s in (a.lhs, *a.rhs.free_symbols)}
+    named: dict[sp.Expr, sp.Symbol] = {}
+    out: list[Assignment] = []
+
+    def rebuild(e: sp.Expr, top: bool) -> sp.Expr:
+        if e.is_Atom:
+            return e
+        if e in named:
+            return named[e]
+        args = [rebuild(x, False) for x in e.args]
+        new = e.func(*args) if any(x is not y for x, y in zip(args, e.args)) else e
+        if e in shared and not top:
+            temp = sp.Symbol(fresh_name(f"{prefix}{len(named)}", taken))
+            out.append(Assignment(temp, new))
+            named[e] = temp
+            return temp
+        return new
+
+    for a in program:
+        rhs = rebuild(a.rhs, True)
+        if a.rhs in shared and a.rhs not in named:
+            named[a.rhs] = a.lhs          # the whole right side repeats later: reuse this name
+        out.append(Assignment(a.lhs, rhs))
+    return Program(out)
+
+
+def optimize(forward: Program, backward: Program, outputs: Iterable[sp.Symbol]) -> tuple[Program, Program]:
+    """Inline copies and share common subexpressions across forward + backward.
+
+    Returns the optimised (forward, backward) pair; every symbol in ``outputs`` (and every
+    forward node) is still assigned.  Temporaries sit before their first use, so those the
+    forward pass needs stay in the forward part.
+    """
+    keep = set(outputs) | set(forward.lhs)
+    combined = inline_copies(forward + backward, keep)
+    combined = inline_copies(eliminate_common_subexpressions(combined), keep)
+    last_forward = max(i for i, a in enumerate(combined) if a.lhs in set(forward.lhs))
+    return Program(combined[: last_forward + 1]), Program(combined[last_forward + 1:])
+
+
+def _count_subtrees(e: sp.Expr, counts: Counter) -> None:
+    stack = [e]
+    while stack:
+        e = stack.pop()
+        if e.is_Atom:
+            continue
+        counts[e] += 1
+        if counts[e] == 1:
+            stack.extend(e.args)
+
+
+def _is_free(e: sp.Expr) -> bool:
+    """Subexpressions not worth a temporary: a negated or scaled symbol costs one op anyway."""
+    if e.is_Mul and len(e.args) == 2 and e.args[0].is_Number and e.args[1].is_Atom:
+        return True
+    return False
