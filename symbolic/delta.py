@@ -37,16 +37,21 @@ class DeltaDerivation:
 
     @cached_property
     def weights_behind(self) -> dict:
-        """For each δ node, the parameters whose every path to the loss passes through it."""
-        graph = self.network.graph
-        behind: dict = {v: [] for v in self.delta}
-        for p in self.network.params:
-            below = {p}
-            for v in graph.active:
-                if v in behind and any(w in below for w in graph.producers.get(v, ())):
-                    below.add(v)
-                    behind[v].append(p)
-        return behind
+        """For each δ node v, the parameters that reach the loss through v: they all reuse δ_v."""
+        graph, params = self.network.graph, set(self.network.params)
+        behind: dict = {}
+        for v in graph.active:
+            if v in params:
+                continue
+            found: dict = {}
+            for u in graph.producers.get(v, ()):
+                if u in params:
+                    found[u] = None
+                elif u in behind:
+                    found.update(behind[u])
+            behind[v] = found
+        order = self.network.index
+        return {v: sorted(behind[v], key=order.__getitem__) for v in self.delta}
 
 
 def derive_delta(network: Network) -> DeltaDerivation:

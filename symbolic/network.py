@@ -90,11 +90,15 @@ class Network:
         """The declared symbols ``expr`` uses, in declaration order."""
         return sorted(expr.free_symbols, key=self.index.__getitem__)
 
+    @cached_property
+    def _by_name(self) -> dict[str, sp.Symbol]:
+        return {s.name: s for s in self.symbols}
+
     def symbol(self, name: str) -> sp.Symbol:
         """The declared symbol called ``name``."""
-        for s in self.symbols:
-            if s.name == name:
-                return s
+        found = self._by_name.get(name)
+        if found is not None:
+            return found
         raise NetworkError(f"network {self.name!r} has no symbol named {name!r}")
 
     def __repr__(self):

@@ -133,3 +133,12 @@ def test_optimized_programs_compute_the_same(name):
     optimized = run(backward, run(forward, values))
     for s in outputs:
         assert optimized[s] == pytest.approx(plain[s], rel=1e-13, abs=1e-15)
+
+
+def test_weights_behind_each_delta_seed_221():
+    network = builtin("seed-221")
+    behind = derive_delta(network).weights_behind
+    names = {v.name: [p.name for p in ps] for v, ps in behind.items()}
+    assert names["z1"] == ["w1", "w5"]          # the seed document's point: w1 and w5 share δ_z1
+    assert names["z2"] == ["w2"]
+    assert names["z3"] == ["w1", "w2", "w3", "w4", "w5"]
