@@ -12,7 +12,7 @@ from . import __version__
 
 #: Sub-command modules, in the order ``deltaprop --help`` lists them.  Each defines
 #: ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``.
-COMMANDS = ["build", "info"]
+COMMANDS = ["build", "info", "descend", "train", "compare", "derive", "graph", "generate", "check", "spec"]
 
 
 def parser() -> argparse.ArgumentParser:

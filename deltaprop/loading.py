@@ -13,6 +13,24 @@ from symbolic.errors import DeltapropError
 LOADERS: list[tuple[Callable[[str], bool], Callable[[str], Network]]] = []
 
 
+def _load_layers(spec: str):
+    from symbolic.matrix import parse_layers  # matrix-level networks (issue 6)
+
+    return parse_layers(spec)
+
+
+LOADERS.append((lambda spec: spec.startswith("layers:"), _load_layers))
+
+
+def _load_spec(spec: str):
+    from symbolic.spec import load_spec_file  # .net spec files (issue 7)
+
+    return load_spec_file(spec)
+
+
+LOADERS.append((lambda spec: spec.endswith(".net"), _load_spec))
+
+
 def load_network(spec: str):
     """The network named by ``spec``; raises ``DeltapropError`` with a one-line message."""
     for handles, load in LOADERS:

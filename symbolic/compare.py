@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .cost import OpCount, count_program, naive_cost
+from .cost import OpCount, count_expr, count_program, naive_cost
 from .delta import DeltaDerivation, derive_delta
 from .from_scratch import FromScratch, ScratchLimits, from_scratch
 from .naive import count_path_terms
@@ -55,11 +55,18 @@ class Comparison:
     delta: OpCount
     scratch: FromScratch
     sharing: tuple[SharedPrefix, ...] = field(repr=False)
+    loss_value: OpCount = OpCount()      # the loss assignment's share of ``forward``
+
+    @property
+    def gradient_total(self) -> int:
+        """Forward nodes (without the loss value) + δ backward: what from-scratch computes."""
+        return self.forward.total - self.loss_value.total + self.delta.total
 
     @property
     def ratios(self) -> dict:
         f, d = max(self.forward.total, 1), max(self.delta.total, 1)
-        return {"naive_over_forward": self.naive.total / f, "delta_over_forward": self.delta.total / f,
+        return {"naive_over_forward": self.naive.total / f,
+                "delta_over_forward": self.delta.total / f,
                 "naive_over_delta": self.naive.total / d}
 
     def rows(self) -> list[tuple[str, OpCount | None]]:
@@ -78,7 +85,8 @@ class Comparison:
             "from_scratch": scratch.cost.as_dict() if scratch.done else None,
             "from_scratch_info": {"attempted": scratch.done, "estimated_inlined_ops":
                                   scratch.estimated_ops, "seconds": scratch.seconds,
-                                  "note": scratch.note},
+                                  "note": scratch.note,
+                                  "forward_without_loss_plus_delta": self.gradient_total},
             "ratios": {k: round(v, 4) for k, v in self.ratios.items()},
             "params": self.n_params,
             "paths": self.paths,
@@ -95,7 +103,13 @@ def compare(network: Network, limits: ScratchLimits = ScratchLimits(),
                       forward=count_program(network.forward), naive=naive_cost(network),
                       delta=count_program(derivation.program),
                       scratch=from_scratch(network, limits),
-                      sharing=tuple(shared_prefixes(derivation)))
+                      sharing=tuple(shared_prefixes(derivation)), loss_value=_loss_value(network))
+
+
+def _loss_value(network: Network) -> OpCount:
+    """Cost of the separate loss assignment (zero when the loss is itself a node)."""
+    last = network.forward[-1]
+    return count_expr(last.rhs) if last.lhs not in network.nodes else OpCount()
 
 
 def shared_prefixes(derivation: DeltaDerivation) -> list[SharedPrefix]:

@@ -104,8 +104,8 @@ class Derivation:
             else:
                 items.append(("+", self.tex(term)))
         if len(items) > MAX_SUM_TERMS:
-            n = len(items)
-            items = items[:3] + [("+", r"\cdots")] + items[-1:] + [("", r"\quad\text{(%d terms)}" % n)]
+            count = ("", r"\quad\text{(%d terms)}" % len(items))
+            items = items[:3] + [("+", r"\cdots")] + items[-1:] + [count]
         return items
 
     def factor_items(self, factors: Sequence[sp.Expr]) -> list[tuple[str, str]]:
@@ -140,15 +140,14 @@ class Derivation:
             "Network ", Code(net.name), ": inputs ", *self.names(net.inputs), ", targets ",
             *self.names(net.targets), ", parameters ", *self.names(net.params),
             ". The forward pass computes, in order:"]))
-        assignments = list(net.forward)
-        shown = assignments if len(assignments) <= MAX_ROWS else \
-            [a for a in assignments if a.lhs in set(representatives(net, [b.lhs for b in assignments]))]
-        rows = [Row(self.tex(a.lhs), [[self.sum_items(a.rhs)]], tag=str(assignments.index(a) + 1))
+        number = {a.lhs: i for i, a in enumerate(net.forward, 1)}
+        shown = self.forward_shown
+        rows = [Row(self.tex(a.lhs), [[self.sum_items(a.rhs)]], tag=str(number[a.lhs]))
                 for a in shown]
         sec.blocks.append(Display(rows, numbered=True))
-        if len(shown) < len(assignments):
+        if len(shown) < len(number):
             sec.blocks.append(Text([f"Shown: the first equation of each layer; the other "
-                                    f"{len(assignments) - len(shown)} have the same form."]))
+                                    f"{len(number) - len(shown):,} have the same form."]))
         loss = net.loss_symbol
         if loss == net.loss:
             sec.blocks.append(Text(["The loss is the last node, ", Math(self.tex(loss)), "."]))
@@ -187,7 +186,8 @@ class Derivation:
     def weight_blocks(self, p, loss, count: int) -> list:
         blocks: list = [Heading([Math(self.d(loss, p, inline=True))])]
         if count == 0:
-            return blocks + [Text([Math(self.tex(p)), " does not reach the loss: its gradient is 0."])]
+            return blocks + [Text([Math(self.tex(p)),
+                                   " does not reach the loss: its gradient is 0."])]
         paths = self.paths[p]
         route = lambda path: r" \to ".join(self.tex(v) for v in path.nodes)  # noqa: E731
         text = [Math(self.tex(p)), f" reaches the loss along {count:,} path"
@@ -210,60 +210,69 @@ class Derivation:
         blocks.append(Display([Row(lhs, [groups])]))
         edges = _unique_edges(paths)
         blocks.append(Text(["with the local derivatives"]))
-        blocks.append(Display([Row(self.d(e.consumer, e.producer), [[[("", self.tex(e.partial))]]])
-                               for e in edges]))
+        blocks.append(Display([Row(self.d(e.consumer, e.producer),
+                                   [[[("", self.tex(e.partial))]]]) for e in edges]))
         blocks.append(Text(["so that, in the values of the forward pass,"]))
         blocks.append(Display([Row(lhs, [values])]))
         return blocks
 
     def delta_section(self) -> Section:
-        net, loss, delta = self.network, self.network.loss_symbol, self.delta
-        graph = net.graph
+        net, loss = self.network, self.network.loss_symbol
         sec = Section("Shared δ terms (backpropagation)")
         sec.blocks.append(Text([
             "The paths above share their first factors. Define for every node ", Math("v"),
-            " between the loss and a weight ", Math(r"\delta_v = \partial %s/\partial v"
-                                                    % self.tex(loss)),
+            " between the loss and a weight ",
+            Math(r"\delta_v = \partial %s/\partial v" % self.tex(loss)),
             ". It is the sum, over the nodes ", Math("u"), " that use ", Math("v"), ", of ",
-            Math(r"\delta_u\, \partial u/\partial v"), " (with ", Math(r"\delta_{%s} = 1"
-                                                                         % self.tex(loss)),
+            Math(r"\delta_u\, \partial u/\partial v"), " (with ",
+            Math(r"\delta_{%s} = 1" % self.tex(loss)),
             "), so one sweep from the loss backwards computes each δ once:"]))
-        nodes = list(delta.delta)
-        shown = nodes if len(nodes) <= MAX_ROWS else representatives(net, nodes)
-        program = delta.program.as_dict()
-        rows = []
-        for v in shown:
-            d = delta.delta[v]
-            chain = [[(("+" if i else ""), self.edge_term(e)) for i, e in enumerate(graph.in_edges(v))]]
-            segments = [[[("", self.d(loss, v))]], chain, [self.sum_items(program[d])]]
-            if all(e.consumer == loss for e in graph.in_edges(v)):
-                segments = [segments[0], segments[2]]
-            rows.append(Row(self.tex(d), segments))
-        sec.blocks.append(Display(rows))
+        nodes, shown = list(self.delta.delta), self.delta_nodes
+        sec.blocks.append(Display([self.delta_row(v) for v in shown]))
         if len(shown) < len(nodes):
-            sec.blocks.append(Text([f"Shown: one δ per layer; the other {len(nodes) - len(shown):,} "
-                                    "have the same form."]))
+            sec.blocks.append(Text([f"Shown: one δ per layer; the other "
+                                    f"{len(nodes) - len(shown):,} have the same form."]))
         sec.blocks.append(Text(["Every gradient in δ form:"]))
-        params = list(net.params) if not self.large else self.weights
-        rows = []
-        for p in params:
-            edges = graph.in_edges(p)
-            chain = [[(("+" if i else ""), self.edge_term(e)) for i, e in enumerate(edges)]]
-            expr = delta.gradient_expression(p)
-            segments = [chain, [self.sum_items(expr)]] if edges else [[[("", "0")]]]
-            rows.append(Row(self.d(loss, p), segments))
-        sec.blocks.append(Display(rows))
+        params = self.params_shown
+        sec.blocks.append(Display([self.gradient_row(p) for p in params]))
         if len(params) < len(net.params):
-            sec.blocks.append(Text([f"and likewise for the other {len(net.params) - len(params):,} "
-                                    "parameters."]))
+            sec.blocks.append(Text([f"and likewise for the other "
+                                    f"{len(net.params) - len(params):,} parameters."]))
         sec.blocks.append(self.reuse_table(shown))
         return sec
+
+    @cached_property
+    def delta_nodes(self) -> list:
+        """Nodes whose δ is written out: all, or one per layer for long sweeps."""
+        nodes = list(self.delta.delta)
+        return nodes if len(nodes) <= MAX_ROWS else representatives(self.network, nodes)
+
+    def delta_row(self, v) -> Row:
+        """δ_v = ∂L/∂v = Σ δ_u ∂u/∂v = (its value in node values)."""
+        loss, edges = self.network.loss_symbol, self.network.graph.in_edges(v)
+        d = self.delta.delta[v]
+        definition = [[("", self.d(loss, v))]]
+        chain = [[(("+" if i else ""), self.edge_term(e)) for i, e in enumerate(edges)]]
+        value = [self.sum_items(self.delta.program.as_dict()[d])]
+        if all(e.consumer == loss for e in edges):      # δ_y = ∂L/∂y = y − t
+            return Row(self.tex(d), [definition, value])
+        return Row(self.tex(d), [definition, chain, value])
+
+    def gradient_row(self, p) -> Row:
+        """∂L/∂p = Σ δ_u ∂u/∂p = (δ form in node values)."""
+        edges = self.network.graph.in_edges(p)
+        lhs = self.d(self.network.loss_symbol, p)
+        if not edges:
+            return Row(lhs, [[[("", "0")]]])
+        chain = [[(("+" if i else ""), self.edge_term(e)) for i, e in enumerate(edges)]]
+        return Row(lhs, [chain, [self.sum_items(self.delta.gradient_expression(p))]])
 
     def edge_term(self, edge) -> str:
         """δ_u ∂u/∂v (just ∂L/∂v for an edge out of the loss)."""
         if edge.consumer == self.network.loss_symbol:
             return self.d(edge.consumer, edge.producer)
-        return f"{self.tex(self.delta.delta[edge.consumer])} {self.d(edge.consumer, edge.producer)}"
+        delta = self.tex(self.delta.delta[edge.consumer])
+        return f"{delta} {self.d(edge.consumer, edge.producer)}"
 
     def reuse_table(self, nodes) -> Table:
         behind = self.delta.weights_behind
@@ -301,38 +310,51 @@ class Derivation:
             [[name] + [[f"{getattr(c, k):,}"] for k in ("adds", "muls", "divs", "funcs", "total")]
              for name, c in rows], align="lrrrrr"))
         ratio = costs.naive.total / max(costs.delta.total, 1)
-        sec.blocks.append(Text([f"The naive backward pass costs {ratio:.2f} times the shared-δ one."]))
+        sec.blocks.append(Text([f"The naive backward pass costs {ratio:.2f} times the "
+                                "shared-δ one."]))
         return sec
 
     def example_section(self) -> Section:
         net, values, loss = self.network, self.values, self.network.loss_symbol
-        given = [s for s in net.inputs + net.targets + net.params]
+        given = list(net.inputs + net.targets + net.params)
+        point = [Math(f"{self.tex(s)} = {self.fmt(values[s])}") for s in given[:MAX_WEIGHTS]]
+        if len(given) > MAX_WEIGHTS:
+            point.append(f"... ({len(given):,} values)")
         sec = Section("Worked example")
-        sec.blocks.append(Text(["At ", *_joined([Math(f"{self.tex(s)} = {self.fmt(values[s])}")
-                                                 for s in given]), ", the forward pass gives"]))
-        sec.blocks.append(Display([self.value_row(a.lhs, a.rhs) for a in self.limited(net.forward)]))
-        sec.blocks.append(Text(["the backward sweep"]))
+        sec.blocks.append(Text(["At ", *_joined(point), ", the forward pass gives"]))
         sec.blocks.append(Display([self.value_row(a.lhs, a.rhs)
-                                   for a in self.limited(self.delta.program)
-                                   if a.lhs in self.delta.delta_node]))
+                                   for a in self.forward_shown]))
+        sec.blocks.append(Text(["the backward sweep"]))
+        sweep = self.delta.program.as_dict()
+        sec.blocks.append(Display([self.value_row(self.delta.delta[v], sweep[self.delta.delta[v]])
+                                   for v in self.delta_nodes]))
         sec.blocks.append(Text(["and the gradients"]))
-        grads = [a for a in self.delta.program if a.lhs not in self.delta.delta_node]
-        shown = grads if not self.large else [a for a in grads if self.delta_grad_param(a.lhs) in self.weights]
-        sec.blocks.append(Display([self.value_row(a.lhs, a.rhs) for a in shown]))
-        summary = [Math(f"{self.d(loss, p, inline=True)} = {self.fmt(values[self.delta.gradient[p]])}")
-                   for p in (self.weights if self.large else net.params)]
+        params = self.params_shown
+        gradients = self.delta.program.as_dict()
+        sec.blocks.append(Display([self.value_row(self.delta.gradient[p],
+                                                  gradients[self.delta.gradient[p]])
+                                   for p in params]))
+        summary = [Math(f"{self.d(loss, p, inline=True)} = {self.fmt(self.gradient_value(p))}")
+                   for p in params]
         sec.blocks.append(Text(["In short: ", *_joined(summary), "."]))
         return sec
 
-    def delta_grad_param(self, g):
-        return {v: k for k, v in self.delta.gradient.items()}[g]
+    def gradient_value(self, p) -> float:
+        return self.values[self.delta.gradient[p]]
 
-    def limited(self, program):
-        items = list(program)
+    @cached_property
+    def forward_shown(self) -> list:
+        """Forward assignments written out: all, or the first of each layer in large networks."""
+        items = list(self.network.forward)
         if len(items) <= MAX_ROWS:
             return items
         keep = set(representatives(self.network, [a.lhs for a in items]))
         return [a for a in items if a.lhs in keep]
+
+    @cached_property
+    def params_shown(self) -> list:
+        """Parameters whose gradient is written out in δ form and in numbers."""
+        return self.weights if self.large else list(self.network.params)
 
     def value_row(self, lhs, rhs) -> Row:
         """``lhs = rhs = value`` (just ``lhs = value`` when rhs is a number)."""
@@ -343,26 +365,29 @@ class Derivation:
 
     def step_section(self) -> Section:
         net, values, eta = self.network, self.values, self.lr
-        loss = net.loss_symbol
+        loss = self.tex(net.loss_symbol)
         sec = Section("One step of gradient descent")
-        sec.blocks.append(Text(["With learning rate ", Math(rf"\eta = {self.fmt(eta)}"),
-                                ", each parameter moves against its gradient, ",
-                                Math(r"w \leftarrow w - \eta\, \partial %s/\partial w" % self.tex(loss)),
-                                ":"]))
-        new = dict(self.at)
-        rows = []
-        for p in net.params:
-            g = values[self.delta.gradient[p]]
-            new[p] = values[p] - eta * g
-            if p in self.weights or not self.large:
-                rows.append(Row(self.tex(p), [[[("", f"{self.fmt(values[p])} - {self.fmt(eta)} "
-                                                  rf"\cdot {_paren(self.fmt(g))}")]],
-                                              [[("", self.fmt(new[p]))]]], relation=r"\leftarrow"))
-        sec.blocks.append(Display(rows))
-        before, after = values[loss], run(net.forward, new)[loss]
-        sec.blocks.append(Text(["The loss goes from ", Math(f"{self.tex(loss)} = {self.fmt(before)}"),
-                                " to ", Math(f"{self.tex(loss)} = {self.fmt(after)}"), "."]))
+        sec.blocks.append(Text([
+            "With learning rate ", Math(rf"\eta = {self.fmt(eta)}"),
+            ", each parameter moves against its gradient, ",
+            Math(r"w \leftarrow w - \eta\, \partial %s/\partial w" % loss), ":"]))
+        new = {**self.at, **{p: values[p] - eta * self.gradient_value(p) for p in net.params}}
+        shown = self.params_shown
+        sec.blocks.append(Display([self.step_row(p, new[p]) for p in shown]))
+        if len(shown) < len(net.params):
+            sec.blocks.append(Text([f"and likewise for the other "
+                                    f"{len(net.params) - len(shown):,} parameters."]))
+        before, after = values[net.loss_symbol], run(net.forward, new)[net.loss_symbol]
+        sec.blocks.append(Text(["The loss goes from ", Math(f"{loss} = {self.fmt(before)}"),
+                                " to ", Math(f"{loss} = {self.fmt(after)}"), "."]))
         return sec
+
+    def step_row(self, p, new: float) -> Row:
+        """w ← w − η·∂L/∂w = new value, in numbers."""
+        g = self.fmt(self.gradient_value(p))
+        update = rf"{self.fmt(self.values[p])} - {self.fmt(self.lr)} \cdot {_paren(g)}"
+        return Row(self.tex(p), [[[("", update)]], [[("", self.fmt(new))]]],
+                   relation=r"\leftarrow")
 
     # -- output ------------------------------------------------------------------------------
     def latex(self) -> str:
@@ -398,8 +423,11 @@ class Derivation:
 
     def _repr_latex_(self) -> str:
         """Forward pass, δ sweep and gradients as one ``aligned`` block (for notebooks)."""
-        rows = [(self.tex(a.lhs), self.tex(a.rhs)) for a in self.limited(self.network.forward)]
-        rows += [(self.tex(a.lhs), self.tex(a.rhs)) for a in self.limited(self.delta.program)]
+        sweep = self.delta.program.as_dict()
+        backward = [self.delta.delta[v] for v in self.delta_nodes]
+        backward += [self.delta.gradient[p] for p in self.params_shown]
+        rows = [(self.tex(a.lhs), self.tex(a.rhs)) for a in self.forward_shown]
+        rows += [(self.tex(s), self.tex(sweep[s])) for s in backward]
         body = r" \\ ".join(f"{lhs} &= {rhs}" for lhs, rhs in rows)
         return r"$$\begin{aligned} %s \end{aligned}$$" % body
 
@@ -445,7 +473,7 @@ def _unique_edges(paths) -> list:
     return edges
 
 
-def layer_key(network: Network, symbol: sp.Symbol, depth: dict) -> tuple:
+def layer_key(symbol: sp.Symbol, depth: dict) -> tuple:
     """(distance from the loss, name stem): symbols of one layer and kind share a key."""
     stem = re.match(r"([^\d_]*)(\d+_)?", symbol.name).group(0)
     return (depth.get(symbol, 0), stem)
@@ -456,7 +484,7 @@ def representatives(network: Network, symbols) -> list:
     depth = _depths(network)
     seen, chosen = set(), []
     for s in symbols:
-        key = layer_key(network, s, depth)
+        key = layer_key(s, depth)
         if key not in seen:
             seen.add(key)
             chosen.append(s)
@@ -515,7 +543,8 @@ def _check_point(network: Network, at: Mapping) -> dict:
         try:
             symbol = network.symbol(name)
         except DeltapropError:
-            raise DeltapropError(f"--at: network {network.name!r} has no symbol named {name!r}") from None
+            raise DeltapropError(f"--at: network {network.name!r} has no symbol "
+                                 f"named {name!r}") from None
         if network.role(symbol) not in ("input", "target", "param"):
             raise DeltapropError(f"--at: {name} is a node computed by the forward pass; "
                                  "give inputs, targets and parameters only")

@@ -16,6 +16,8 @@ from .errors import DeltapropError
 FUNCTIONS = {"exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt, "sin": sp.sin, "cos": sp.cos,
              "tanh": sp.tanh}
 MAX_EXPONENT = 1000
+MAX_LENGTH = 1000
+MAX_DEPTH = 200
 _BINARY = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
            ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b,
            ast.Pow: lambda a, b: a ** b}
@@ -27,14 +29,31 @@ class FormulaError(DeltapropError, ValueError):
 
 def parse_formula(text: str, variables: Sequence[str] = ("x",)) -> sp.Expr:
     """The SymPy expression for ``text``; ``variables`` are the only names allowed."""
+    if len(text) > MAX_LENGTH:
+        raise FormulaError(f"formula of {len(text)} characters is too long (at most {MAX_LENGTH})")
     source = text.replace("^", "**")
     try:
         tree = ast.parse(source.strip(), mode="eval")
-    except SyntaxError as err:
+    except (SyntaxError, RecursionError, MemoryError) as err:
+        if not isinstance(err, SyntaxError):
+            raise FormulaError(f"formula {text!r}: nested too deeply") from None
         raise FormulaError(f"formula {text!r}: syntax error at column {err.offset}: {err.msg}"
                            " (write products with '*', e.g. 4*x^2)") from None
     symbols = {name: sp.Symbol(name) for name in variables}
+    depth = _depth(tree.body)
+    if depth > MAX_DEPTH:
+        raise FormulaError(f"formula {text!r}: nested {depth} levels deep (at most {MAX_DEPTH})")
     return _Builder(text, symbols).build(tree.body)
+
+
+def _depth(node) -> int:
+    """Nesting depth of the tree, without recursion (so deep input cannot overflow the stack)."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 class _Builder:

@@ -9,18 +9,21 @@ the attempt runs in a child process that is stopped at the time cap.
 from __future__ import annotations
 
 import multiprocessing
+from collections import Counter
 import time
+import warnings
 from dataclasses import dataclass
 
 import sympy as sp
 
 from .cost import OpCount, count_expr, count_program
+from .naming import fresh_symbols
 from .network import Network
 from .program import Program
 
 #: Default caps: inlined loss of at most this many operations, at most this many seconds.
 MAX_INLINED_OPS = 2_000
-MAX_SECONDS = 10.0
+MAX_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -53,9 +56,8 @@ def inlined_size(network: Network) -> int:
     """
     size: dict[sp.Symbol, int] = {}
     for a in network.forward:
-        own = count_expr(a.rhs).total
-        size[a.lhs] = own + sum(a.rhs.count(s) * size[s] for s in network.dependencies(a.rhs)
-                                if s in size)
+        uses = Counter(s for s in sp.preorder_traversal(a.rhs) if s in size)
+        size[a.lhs] = count_expr(a.rhs).total + sum(n * size[s] for s, n in uses.items())
     return size[network.loss_symbol]
 
 
@@ -76,9 +78,11 @@ def from_scratch_program(network: Network) -> Program:
     loss = inlined_loss(network)
     gradients = [sp.diff(loss, p) for p in network.params]
     taken = {s.name for s in network.symbols}
-    names = sp.numbered_symbols("cse", exclude=[sp.Symbol(n) for n in taken])
-    replacements, reduced = sp.cse(gradients, symbols=names, order="canonical")
-    outputs = [(sp.Symbol(f"dL_d{p.name}"), g) for p, g in zip(network.params, reduced)]
+    temporaries = sp.numbered_symbols("cse", exclude=[sp.Symbol(n) for n in taken])
+    replacements, reduced = sp.cse(gradients, symbols=temporaries, order="canonical")
+    taken.update(s.name for s, _ in replacements)
+    names = fresh_symbols("dL_d", network.params, taken)
+    outputs = [(names[p], g) for p, g in zip(network.params, reduced)]
     return Program(list(replacements) + outputs)
 
 
@@ -89,12 +93,14 @@ def from_scratch(network: Network, limits: ScratchLimits = ScratchLimits()) -> F
         return FromScratch(size, None, None, f"not attempted: the inlined loss has {size:,} "
                            f"operations (cap {limits.max_inlined_ops:,})")
     start = time.perf_counter()
-    counts = _run_capped(_count_from_scratch, network, limits.seconds)
+    status, value = _run_capped(_count_from_scratch, network, limits.seconds)
     seconds = time.perf_counter() - start
-    if counts is None:
+    if status == "timeout":
         return FromScratch(size, None, None, f"not finished: stopped at the time cap of "
                            f"{limits.seconds:g} s (inlined loss: {size:,} operations)")
-    return FromScratch(size, OpCount(*counts), seconds,
+    if status == "error":
+        return FromScratch(size, None, None, f"failed: {value}")
+    return FromScratch(size, OpCount(*value), seconds,
                        f"diff of the inlined loss ({size:,} operations) per parameter, then cse")
 
 
@@ -103,27 +109,28 @@ def _count_from_scratch(network: Network) -> tuple[int, int, int, int]:
     return (c.adds, c.muls, c.divs, c.funcs)
 
 
-def _run_capped(func, arg, seconds: float):
-    """``func(arg)`` in a forked child, or None when it takes longer than ``seconds``.
+def _run_capped(func, arg, seconds: float) -> tuple[str, object]:
+    """("ok", func(arg)), ("error", message) or ("timeout", None) after ``seconds``.
 
-    Where ``fork`` is unavailable it runs in this process (the size cap still applies).
+    ``func`` runs in a forked child that is stopped at the cap; where ``fork`` is
+    unavailable it runs in this process, uncapped (the size cap still applies).
     """
     if "fork" not in multiprocessing.get_all_start_methods():
-        return func(arg)
+        return _guarded(func, arg)
     ctx = multiprocessing.get_context("fork")
     receiver, sender = ctx.Pipe(duplex=False)
     child = ctx.Process(target=_child, args=(func, arg, sender), daemon=True)
-    child.start()
+    with warnings.catch_warnings():
+        # Python >= 3.12 warns about fork beside (BLAS) threads; the child runs SymPy only
+        warnings.filterwarnings("ignore", ".*fork.*", DeprecationWarning)
+        child.start()
     sender.close()
     try:
-        if receiver.poll(seconds):
-            status, value = receiver.recv()
-            if status == "error":
-                raise RuntimeError(f"from-scratch derivation failed: {value}")
-            return value
-        return None
+        if not receiver.poll(seconds):
+            return "timeout", None
+        return receiver.recv()
     except EOFError:
-        raise RuntimeError("from-scratch derivation: the child process died") from None
+        return "error", "the child process died"
     finally:
         receiver.close()
         if child.is_alive():
@@ -131,10 +138,15 @@ def _run_capped(func, arg, seconds: float):
         child.join()
 
 
+def _guarded(func, arg) -> tuple[str, object]:
+    try:
+        return "ok", func(arg)
+    except Exception as err:  # report any SymPy failure as a note, not a traceback
+        return "error", f"{type(err).__name__}: {err}"
+
+
 def _child(func, arg, sender) -> None:
     try:
-        sender.send(("ok", func(arg)))
-    except BaseException as err:  # report any failure to the parent instead of hanging it
-        sender.send(("error", f"{type(err).__name__}: {err}"))
+        sender.send(_guarded(func, arg))
     finally:
         sender.close()

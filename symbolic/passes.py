@@ -36,15 +36,20 @@ def inline_copies(program: Program, keep: Iterable[sp.Symbol] = ()) -> Program:
     return Program(out)
 
 
-def eliminate_common_subexpressions(program: Program, prefix: str = "c") -> Program:
-    """One temporary per repeated exact subexpression (see module docstring)."""
+def eliminate_common_subexpressions(program: Program, prefix: str = "c",
+                                    reserved: Iterable[str] = ()) -> Program:
+    """One temporary per repeated exact subexpression (see module docstring).
+
+    Temporaries are named ``c0``, ``c1``, ... avoiding every name in the program and in
+    ``reserved`` (pass the network's symbol names: an unused parameter is in no program).
+    """
     counts: Counter = Counter()
     for a in program:
         _count_subtrees(a.rhs, counts)
     shared = {e for e, n in counts.items() if n > 1 and not _is_free(e)}
     if not shared:
         return program
-    taken = {s.name for a in program for s in (a.lhs, *a.rhs.free_symbols)}
+    taken = {s.name for a in program for s in (a.lhs, *a.rhs.free_symbols)} | set(reserved)
     named: dict[sp.Expr, sp.Symbol] = {}
     out: list[Assignment] = []
 
@@ -70,7 +75,8 @@ def eliminate_common_subexpressions(program: Program, prefix: str = "c") -> Prog
     return Program(out)
 
 
-def optimize(forward: Program, backward: Program, outputs: Iterable[sp.Symbol]) -> tuple[Program, Program]:
+def optimize(forward: Program, backward: Program, outputs: Iterable[sp.Symbol],
+             reserved: Iterable[str] = ()) -> tuple[Program, Program]:
     """Inline copies and share common subexpressions across forward + backward.
 
     Returns the optimised (forward, backward) pair; every symbol in ``outputs`` (and every
@@ -79,7 +85,7 @@ def optimize(forward: Program, backward: Program, outputs: Iterable[sp.Symbol]) 
     """
     keep = set(outputs) | set(forward.lhs)
     combined = inline_copies(forward + backward, keep)
-    combined = inline_copies(eliminate_common_subexpressions(combined), keep)
+    combined = inline_copies(eliminate_common_subexpressions(combined, reserved=reserved), keep)
     last_forward = max(i for i, a in enumerate(combined) if a.lhs in set(forward.lhs))
     return Program(combined[: last_forward + 1]), Program(combined[last_forward + 1:])
 

@@ -142,3 +142,14 @@ def test_weights_behind_each_delta_seed_221():
     assert names["z1"] == ["w1", "w5"]          # the seed document's point: w1 and w5 share δ_z1
     assert names["z2"] == ["w2"]
     assert names["z3"] == ["w1", "w2", "w3", "w4", "w5"]
+
+
+def test_common_subexpression_temporaries_avoid_reserved_names():
+    x, t, w, c0, z = sp.symbols("x t w c0 z")
+    with pytest.warns(Warning):
+        network = Network("n", [x], [t], [w, c0], [(z, w * x)], (z - t) ** 2 + sp.exp(z - t))
+    derivation = derive_delta(network)
+    forward, backward = optimize(network.forward, derivation.program, [derivation.gradient[w]],
+                                 reserved=[s.name for s in network.symbols])
+    temps = [a.lhs.name for a in forward if a.lhs not in network.symbols]
+    assert temps and "c0" not in temps

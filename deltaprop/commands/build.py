@@ -15,7 +15,12 @@ from ..output import write_atomic
 HELP = "generate, check and document a network in one go (the main job)"
 
 #: "module:function" of each build step, in order.
-STEPS: list[str] = []
+STEPS: list[str] = [
+    "codegen.steps:write_module",
+    "codegen.steps:run_check",
+    "deltaprop.commands.derive:build_step",
+    "deltaprop.commands.compare:build_step",
+]
 
 
 def add_arguments(parser) -> None:

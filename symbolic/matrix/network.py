@@ -11,6 +11,10 @@ from ..errors import NetworkError
 from .ops import BATCH
 
 
+#: attributes of scalar ``Network`` objects that matrix networks do not have.
+SCALAR_ONLY = ("graph", "index", "dependencies", "latex_names")
+
+
 @dataclass(frozen=True, eq=False)
 class MatrixNetwork:
     """Layers as matrix equations over a batch: ``inputs``/``targets`` are n × B MatrixSymbols,
@@ -59,6 +63,13 @@ class MatrixNetwork:
     def is_batch(self, expr) -> bool:
         """True when ``expr`` has one column per sample (its column count is B)."""
         return expr.shape[1] == BATCH
+
+    def __getattr__(self, name):
+        if name in SCALAR_ONLY:  # a command written for scalar networks: one clear line
+            raise NetworkError(f"{self.name} is a matrix-level network; this command needs a "
+                               "scalar network (mlp:SIZES:ACT:LOSS). Matrix networks support "
+                               "generate, check, train and derive")
+        raise AttributeError(name)
 
     def __repr__(self):
         return (f"MatrixNetwork({self.name!r}: {len(self.params)} parameter matrices, "

@@ -81,3 +81,17 @@ def vjp(expr, g) -> list:
     if rule is None:
         raise NotImplementedError(f"no vector-Jacobian rule for {type(expr).__name__}: {expr}")
     return rule(expr, g)
+
+
+#: The registry's rules as the derivation document prints them: (operation, y =, cotangents).
+RULE_TEX = [
+    ("matrix product", r"C = A B", r"\bar A = \bar C B^{\top}, \quad \bar B = A^{\top} \bar C"),
+    ("sum, bias broadcast", r"C = A + b \mathbf{1}^{\top}",
+     r"\bar A = \bar C, \quad \bar b = \bar C \mathbf{1}"),
+    ("Hadamard product", r"C = A \odot B", r"\bar A = \bar C \odot B, \quad \bar B = \bar C \odot A"),
+    ("element-wise f", r"C = f(A)", r"\bar A = \bar C \odot f'(A)"),
+    ("transpose", r"C = A^{\top}", r"\bar A = \bar C^{\top}"),
+    ("batch mean", r"c = \frac{1}{B}\sum_{ij} A_{ij}", r"\bar A = \frac{\bar c}{B} \mathbf{1}\mathbf{1}^{\top}"),
+    ("softmax + cross-entropy (fused)", r"c = \operatorname{CE}(\operatorname{softmax}(Z), T)",
+     r"\bar Z = \frac{\bar c}{B} \left(\operatorname{softmax}(Z) - T\right)"),
+]

@@ -23,6 +23,16 @@ class MatrixMathPrinter(StrPrinter):
             return f"-{body}"
         return f"({self._print(coeff)})·{body}"
 
+    def _print_MatAdd(self, expr):
+        terms = sorted(expr.args, key=lambda term: term.could_extract_minus_sign())
+        text = ""
+        for term in terms:
+            if term.could_extract_minus_sign():
+                text += " - " + self.parenthesize(-term, 50)
+            else:
+                text += (" + " if text else "") + self._print(term)
+        return text
+
     def _print_Transpose(self, expr):
         return f"{self.parenthesize(expr.arg, 100)}ᵀ"
 

@@ -1,0 +1,28 @@
+"""Import a generated module from its source (written to a temporary folder, then imported)."""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import tempfile
+from pathlib import Path
+from types import ModuleType
+
+
+def load_module(network_or_source) -> ModuleType:
+    """The generated module of a network (or of module source text), imported."""
+    if isinstance(network_or_source, str):
+        source = network_or_source
+    else:
+        from . import generate_module
+
+        source = generate_module(network_or_source)
+    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
+    name = f"deltaprop_generated_{digest}"
+    with tempfile.TemporaryDirectory(prefix="deltaprop-") as folder:
+        path = Path(folder) / f"{name}.py"
+        path.write_text(source, encoding="utf-8")
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    module.__deltaprop_source__ = source
+    return module

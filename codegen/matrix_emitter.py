@@ -1,0 +1,103 @@
+"""Emit a NumPy module for a ``MatrixNetwork`` (same contract as scalar modules, arrays for params).
+
+Lines are printed by ``MatrixPrinter``; the template receives strings only.  Each line is
+commented with the matrix equation it implements and the shape of its result (math shape:
+units × B; the array is stored transposed, B × units).
+"""
+from __future__ import annotations
+
+import deltaprop
+from symbolic.matrix import MatrixNetwork, derive_matrix
+from symbolic.matrix.text import math_text, shape_text
+
+from .matrix_printer import MatrixPrinter
+from .templates import render
+
+#: data keys for the input and target matrices (the issue's contract: ``x`` and ``t``).
+DATA_NAMES = {"X": "x", "T": "t"}
+
+HELPERS = {
+    "_sigmoid": '''def _sigmoid(z):
+    """1 / (1 + exp(-z)) without overflow: exp of a non-positive number only."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))''',
+    "_softmax": '''def _softmax(z):
+    """Row-wise softmax (one row per sample), shifted by the row maximum."""
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)''',
+    "_softmax_cross_entropy": '''def _softmax_cross_entropy(z, t):
+    """Mean over rows of sum_k t_k (logsumexp(z) - z_k), computed stably."""
+    m = z.max(axis=1, keepdims=True)
+    lse = m + np.log(np.exp(z - m).sum(axis=1, keepdims=True))
+    return (t * (lse - z)).sum() / z.shape[0]''',
+}
+
+
+def generate_matrix_module(network: MatrixNetwork) -> str:
+    """The module's source text (deterministic)."""
+    derivation = derive_matrix(network)
+    names = _names(network, derivation)
+    printer = MatrixPrinter(network, names)
+    line = lambda lhs, rhs: (f"{names[lhs]} = {printer.code(rhs)}"  # noqa: E731
+                             f"  # {math_text(lhs)} = {math_text(rhs)}  [{shape_text(lhs)}]")
+    forward = [line(l, r) for l, r in network.forward]
+    backward = [line(l, r) for l, r in derivation.program]
+    loss_needs = _closure(network.forward, network.loss_symbol)
+    naive = []
+    for p in network.params:
+        chain = derivation.closure(p)
+        naive.append((p.name, [line(l, r) for l, r in chain]
+                      + [f"grads[{p.name!r}] = {names[derivation.gradient[p]]}"]))
+    code = "\n".join(forward + backward + [l for _, ls in naive for l in ls])
+    helpers = [text for name, text in HELPERS.items() if name + "(" in code]
+    return render(
+        "matrix_module.py.j2",
+        version=deltaprop.__version__, network_name=network.name,
+        params=_tuple(p.name for p in network.params),
+        inputs=_tuple(names[s] for s in network.inputs),
+        targets=_tuple(names[s] for s in network.targets),
+        nodes=_tuple(s.name for s in network.nodes),
+        shapes="{" + ", ".join(f"{p.name!r}: {_shape(p)}" for p in network.params) + "}",
+        input=names[network.inputs[0]], target=names[network.targets[0]],
+        loss_key=repr(network.loss_symbol.name), loss_var=names[network.loss_symbol],
+        helpers=helpers, setup=_setup(network, names),
+        forward=forward, backward=backward,
+        loss_lines=[line(l, r) for l, r in network.forward if l in loss_needs],
+        node_dict=", ".join(f"{s.name!r}: {names[s]}"
+                            for s in network.nodes + (network.loss_symbol,)),
+        grad_dict=", ".join(f"{p.name!r}: {names[derivation.gradient[p]]}"
+                            for p in network.params),
+        naive=naive,
+    )
+
+
+def _names(network, derivation) -> dict:
+    names = {s: DATA_NAMES.get(s.name, s.name) for s in network.symbols}
+    for s in list(derivation.delta.values()) + list(derivation.gradient.values()):
+        names[s] = s.name
+    return names
+
+
+def _setup(network, names) -> list[str]:
+    lines = [f"{names[p]} = params[{p.name!r}]" for p in network.params]
+    lines += [f"{names[s]} = data[{names[s]!r}]" for s in network.inputs + network.targets]
+    lines.append(f"B = {names[network.inputs[0]]}.shape[0]")
+    return lines
+
+
+def _closure(program, target) -> set:
+    needed = {target}
+    for lhs, rhs in reversed(program):
+        if lhs in needed:
+            needed |= rhs.free_symbols
+    return needed
+
+
+def _shape(p) -> str:
+    rows, cols = (int(d) for d in p.shape)
+    return f"({rows},)" if cols == 1 else f"({rows}, {cols})"
+
+
+def _tuple(items) -> str:
+    items = list(items)
+    return "(" + ", ".join(repr(i) for i in items) + ("," if len(items) == 1 else "") + ")"

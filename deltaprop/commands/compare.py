@@ -1,0 +1,219 @@
+"""``deltaprop compare``: naive per-weight differentiation against shared δ, in numbers.
+
+``compare NETWORK`` prints exact op counts (forward, naive, δ, from-scratch), ratios, which
+weights reuse each δ, and timings of the generated code; ``compare --sweep mlp`` does the
+counts for MLPs of growing depth and width.  ``--json`` and ``--plot`` write the same figures.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+from symbolic import Network
+from symbolic.compare import Comparison, compare
+from symbolic.errors import DeltapropError
+from symbolic.from_scratch import MAX_INLINED_OPS, MAX_SECONDS, ScratchLimits
+from symbolic.scaling import sweep, sweep_sizes
+
+from ..loading import load_network
+from ..output import write_atomic
+from ..timing import time_gradients
+
+HELP = "compare naive per-weight differentiation with shared δ: op counts, timings, scaling"
+SHARING_LINES = 12
+BUILD_LIMITS = ScratchLimits(seconds=5.0)
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("network", metavar="NETWORK", nargs="?",
+                        help="built-in name, mlp:SIZES:ACT:LOSS, or a .py/.net file "
+                             "(omit with --sweep)")
+    parser.add_argument("--batch", type=int, default=1000, metavar="N",
+                        help="batch size for timing the generated code (default 1000; "
+                             "0: no timings)")
+    parser.add_argument("--repeats", type=int, default=7, metavar="K",
+                        help="timing repeats; the median is reported (default 7)")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--plot", metavar="FILE.png", help="also draw them (needs matplotlib)")
+    parser.add_argument("--sweep", choices=["mlp"], help="sweep builder MLPs instead of NETWORK")
+    parser.add_argument("--depth", metavar="RANGE", help="sweep depths, e.g. 1..6 or 2,3 "
+                        "(default 1..6)")
+    parser.add_argument("--width", metavar="LIST", help="sweep widths, e.g. 2,4,8 (default)")
+    parser.add_argument("--activation", help="sweep activation (default sigmoid)")
+    parser.add_argument("--loss", help="sweep loss (default squared)")
+    parser.add_argument("--scratch-cap", type=int, default=MAX_INLINED_OPS, metavar="OPS",
+                        help="attempt from-scratch only when the inlined loss has at most "
+                             f"OPS operations (default {MAX_INLINED_OPS:,}; 0: never)")
+    parser.add_argument("--scratch-seconds", type=float, default=MAX_SECONDS, metavar="S",
+                        help=f"stop the from-scratch attempt after S seconds "
+                             f"(default {MAX_SECONDS:g})")
+
+
+def run(args) -> int:
+    _check_arguments(args)
+    if args.plot:
+        from ..compare_plot import require_matplotlib
+
+        require_matplotlib()
+    limits = ScratchLimits(args.scratch_cap, args.scratch_seconds)
+    if args.sweep:
+        data, png = _run_sweep(args, limits)
+    else:
+        data, png = _run_network(args, limits)
+    outputs = {}                    # everything is computed before anything is written
+    if args.json:
+        outputs[args.json] = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if args.plot:
+        outputs[args.plot] = png()
+    for path, content in outputs.items():
+        try:
+            write_atomic(path, content)
+        except OSError as err:
+            raise DeltapropError(f"{path}: cannot write: {err.strerror or err}") from None
+    return 0
+
+
+def _run_network(args, limits):
+    network = load_network(args.network)
+    comparison = compare(network, limits)
+    print("\n".join(comparison_lines(comparison)), flush=True)
+    timings = time_gradients(network, args.batch, args.repeats)
+    print("\n".join(timing_lines(timings)))
+
+    def png():
+        from ..compare_plot import comparison_png
+
+        return comparison_png(comparison)
+
+    return {**comparison.as_dict(), "timings": timings}, png
+
+
+def _run_sweep(args, limits):
+    depths = parse_depths(args.depth or "1..6")
+    widths = parse_widths(args.width or "2,4,8")
+    activation, loss = args.activation or "sigmoid", args.loss or "squared"
+    points = sweep(depths, widths, activation, loss, limits)
+    title = f"MLPs width-...-width-1, {activation}, {loss} loss"
+    note = "not measured in a sweep (use compare NETWORK --batch N)"
+    data = {"sweep": "mlp", "activation": activation, "loss": loss,
+            "networks": [{**p.as_dict(), "sizes": sweep_sizes(p.depth, p.width),
+                          "timings": {"batch": None, "gradients": None, "gradients_naive": None,
+                                      "naive_over_delta": None, "note": note}}
+                         for p in points]}
+
+    def png():
+        from ..compare_plot import sweep_png
+
+        return sweep_png(points, f"Gradient cost against depth ({title})")
+
+    print("\n".join([f"compare --sweep mlp: {title}"] + sweep_lines(points)))
+    return data, png
+
+
+def _check_arguments(args) -> None:
+    if args.sweep and args.network:
+        raise DeltapropError(f"give either NETWORK ({args.network}) or --sweep, not both")
+    if not args.sweep and not args.network:
+        raise DeltapropError("compare needs a NETWORK (or --sweep mlp)")
+    if not args.sweep and (args.depth or args.width or args.activation or args.loss):
+        raise DeltapropError("--depth, --width, --activation and --loss only apply with "
+                             "--sweep mlp")
+    if args.batch < 0 or args.repeats < 1:
+        raise DeltapropError("--batch must be >= 0 and --repeats >= 1")
+    if args.plot and not args.plot.lower().endswith(".png"):
+        raise DeltapropError(f"--plot {args.plot}: the file name must end in .png")
+
+
+def parse_depths(text: str) -> list[int]:
+    """``1..6`` (inclusive), ``3`` or ``1,2,5``: positive integers."""
+    match = re.fullmatch(r"\s*(\d+)\s*\.\.\s*(\d+)\s*", text)
+    if match:
+        low, high = int(match[1]), int(match[2])
+        if 1 <= low <= high:
+            return list(range(low, high + 1))
+        raise DeltapropError(f"--depth {text}: expected LOW..HIGH with 1 <= LOW <= HIGH")
+    return _positive_list("--depth", text, "1..6 or 1,2,5")
+
+
+def parse_widths(text: str) -> list[int]:
+    """``2,4,8``: positive integers."""
+    return _positive_list("--width", text, "2,4,8")
+
+
+def _positive_list(option: str, text: str, example: str) -> list[int]:
+    parts = [p.strip() for p in text.split(",")]
+    if not all(p.isdigit() and int(p) > 0 for p in parts):
+        raise DeltapropError(f"{option} {text}: expected positive integers like {example}")
+    return sorted(set(int(p) for p in parts))
+
+
+# -- text --------------------------------------------------------------------------------------
+def comparison_lines(c: Comparison) -> list[str]:
+    """The table, the ratios, the from-scratch note and the sharing of the δ terms."""
+    lines = [f"compare {c.network}: {c.n_params:,} parameters, {c.paths:,} chain-rule "
+             f"path products", f"{'method':<14}{'adds':>11}{'muls':>11}{'divs':>8}"
+             f"{'funcs':>8}{'total':>12}"]
+    for name, cost in c.rows():
+        if cost is None:
+            lines.append(f"{name:<14}{c.scratch.note}")
+        else:
+            lines.append(f"{name:<14}{cost.adds:>11,}{cost.muls:>11,}{cost.divs:>8,}"
+                         f"{cost.funcs:>8,}{cost.total:>12,}")
+    r = c.ratios
+    lines.append(f"backward/forward: naive {r['naive_over_forward']:.2f}x, delta "
+                 f"{r['delta_over_forward']:.2f}x; naive/delta {r['naive_over_delta']:.2f}x")
+    if c.scratch.done:
+        lines.append(f"from-scratch: {c.scratch.note} ({c.scratch.seconds:.1f} s); it starts "
+                     f"from the inputs and gives no loss value: compare it with forward "
+                     f"without the loss + delta = {c.gradient_total:,}")
+    return lines + sharing_lines(c)
+
+
+def sharing_lines(c: Comparison, limit: int = SHARING_LINES) -> list[str]:
+    lines = ["shared δ: computed once, reused by the weights listed; naive rebuilds the chain "
+             "from the loss in each path product through the node"]
+    width = max((len(s.delta.name) for s in c.sharing), default=5)
+    for s in c.sharing[:limit]:
+        names = " ".join(w.name for w in s.weights[:6]) + (" ..." if len(s.weights) > 6 else "")
+        lines.append(f"  {s.delta.name:<{width}}  reused by {len(s.weights):>6,} weight(s)  "
+                     f"naive: {s.naive_products:>9,} product(s)  [{names}]")
+    if len(c.sharing) > limit:
+        lines.append(f"  ... {len(c.sharing) - limit:,} more δ (all of them in --json)")
+    return lines
+
+
+def timing_lines(t: dict) -> list[str]:
+    if t["gradients"] is None:
+        return [f"timings: {t['note']}"]
+    if t["gradients_naive"] is None:
+        return [f"timings at batch {t['batch']:,}: gradients {t['gradients'] * 1e3:.3f} ms "
+                f"({t['note']})"]
+    return [f"timings at batch {t['batch']:,} ({t['note']}): gradients "
+            f"{t['gradients'] * 1e3:.3f} ms, gradients_naive {t['gradients_naive'] * 1e3:.3f} ms"
+            f", naive/delta {t['naive_over_delta']:.2f}x"]
+
+
+def sweep_lines(points) -> list[str]:
+    head = (f"{'depth':>5}{'width':>6}{'params':>8}{'paths':>12}{'forward':>9}{'naive':>12}"
+            f"{'delta':>8}{'scratch':>9}{'naive/δ':>9}{'δ/fwd':>7}")
+    lines = [head]
+    for p in points:
+        c = p.comparison
+        scratch = f"{c.scratch.cost.total:,}" if c.scratch.done else "-"
+        r = c.ratios
+        lines.append(f"{p.depth:>5}{p.width:>6}{c.n_params:>8,}{c.paths:>12,}"
+                     f"{c.forward.total:>9,}{c.naive.total:>12,}{c.delta.total:>8,}{scratch:>9}"
+                     f"{r['naive_over_delta']:>8.1f}x{r['delta_over_forward']:>6.2f}x")
+    lines.append("scratch: sympy.diff of the inlined loss per weight + cse (from the inputs); "
+                 "'-': over the size or time cap")
+    return lines
+
+
+# -- build step ----------------------------------------------------------------------------------
+def build_step(network, outdir):
+    """``deltaprop build`` step: print the comparison table (writes no file)."""
+    if not isinstance(network, Network):
+        return {}, ["", f"compare: skipped ({type(network).__name__}: the counts are for "
+                        "scalar networks)"], True
+    comparison = compare(network, BUILD_LIMITS)
+    return {}, ["", *comparison_lines(comparison)], True

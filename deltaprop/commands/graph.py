@@ -1,0 +1,35 @@
+"""``deltaprop graph NETWORK -o FILE.dot|.svg|.png``: the computational graph as a picture."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from symbolic.derivation import Derivation
+from symbolic.dot import derivation_dot, render
+from symbolic.errors import DeltapropError
+
+from ..loading import load_network, network_argument
+from ..output import write_atomic
+from .derive import parse_point, point_arguments
+
+HELP = "draw the computational graph with its local partials (DOT; SVG/PNG with Graphviz)"
+FORMATS = ("dot", "svg", "png")
+
+
+def add_arguments(parser) -> None:
+    network_argument(parser)
+    parser.add_argument("-o", "--output", metavar="FILE", required=True,
+                        help="FILE.dot (no dependency), FILE.svg or FILE.png (Graphviz's dot)")
+    point_arguments(parser)
+
+
+def run(args) -> int:
+    fmt = Path(args.output).suffix.lstrip(".").lower()
+    if fmt not in FORMATS:
+        raise DeltapropError(f"{args.output}: expected a .dot, .svg or .png file name")
+    network = load_network(args.network)
+    derivation = Derivation(network, at=parse_point(args.at, network.name))
+    text = derivation_dot(derivation)
+    content = text if fmt == "dot" else render(text, fmt)
+    write_atomic(args.output, content)
+    print(f"wrote {args.output}")
+    return 0

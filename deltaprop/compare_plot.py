@@ -1,0 +1,80 @@
+"""PNG pictures for ``deltaprop compare`` (needs matplotlib: ``pip install "deltaprop[plot]"``)."""
+from __future__ import annotations
+
+import io
+
+from symbolic.errors import DeltapropError
+
+INSTALL_HINT = 'pip install "deltaprop[plot]"'
+METHODS = [("forward", "forward", "tab:gray"), ("naive", "naive", "tab:red"),
+           ("delta", "shared δ", "tab:blue"),
+           ("from-scratch", "diff + cse (from inputs)", "tab:green")]
+WIDTH_STYLES = ["-", "--", ":", "-."]
+MARKERS = ["o", "s", "^", "D"]
+
+
+def require_matplotlib():
+    """The pyplot module, or a one-line error telling how to install it."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise DeltapropError(f"--plot needs matplotlib, which is not installed: "
+                             f"{INSTALL_HINT}") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def comparison_png(comparison) -> bytes:
+    """Bar chart (log scale) of the total operations of each method for one network."""
+    plt = require_matplotlib()
+    fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
+    names, totals, colours = [], [], []
+    for (key, label, colour), (_, cost) in zip(METHODS, comparison.rows()):
+        if cost is not None:
+            names.append(label)
+            totals.append(cost.total)
+            colours.append(colour)
+    bars = ax.bar(names, totals, color=colours)
+    ax.bar_label(bars, labels=[f"{t:,}" for t in totals])
+    ax.set_yscale("log")
+    ax.set_ylim(bottom=1, top=max(totals) * 5)
+    ax.set_ylabel("operations (each assignment once)")
+    ax.set_title(f"{comparison.network}: gradient cost by method")
+    caption = "" if comparison.scratch.done else f"diff + cse {comparison.scratch.note}"
+    return _png(fig, plt, caption)
+
+
+def sweep_png(points, title: str) -> bytes:
+    """Log-scale total operations against depth: one line per method and width."""
+    plt = require_matplotlib()
+    fig, ax = plt.subplots(figsize=(8, 5.5), dpi=100)
+    widths = sorted({p.width for p in points})
+    for i, width in enumerate(widths):
+        row = [p for p in points if p.width == width]
+        for m, (key, label, colour) in enumerate(METHODS):
+            xs = [p.depth for p in row if dict(p.comparison.rows())[key] is not None]
+            ys = [dict(p.comparison.rows())[key].total for p in row
+                  if dict(p.comparison.rows())[key] is not None]
+            if xs:
+                ax.plot(xs, ys, WIDTH_STYLES[i % 4], color=colour, marker=MARKERS[i % 4],
+                        markersize=4, label=f"{label}, width {width}")
+    ax.set_yscale("log")
+    ax.set_xlabel("depth (weight layers)")
+    ax.set_ylabel("operations (each assignment once)")
+    ax.set_title(title)
+    ax.set_xticks(sorted({p.depth for p in points}))
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=7, ncol=len(widths), loc="upper left")
+    return _png(fig, plt)
+
+
+def _png(fig, plt, caption: str = "") -> bytes:
+    buffer = io.BytesIO()
+    if caption:
+        fig.text(0.5, 0.01, caption, ha="center", va="bottom", fontsize=7)
+    fig.tight_layout(rect=(0, 0.04 if caption else 0, 1, 1))
+    fig.savefig(buffer, format="png", metadata={"Software": None})
+    plt.close(fig)
+    return buffer.getvalue()

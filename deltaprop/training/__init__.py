@@ -1,0 +1,1 @@
+"""Training tools: gradient-descent experiments, optimizers, data sets and the training loop."""

@@ -1,0 +1,79 @@
+"""Gradient descent on a one-variable function, with a verdict on the learning rate.
+
+x_{k+1} = x_k − η J'(x_k).  The verdict reads the ratio of successive steps
+r = |x_{k+1} − x_k| / |x_k − x_{k−1}|: r > 1 diverges, r = 1 with alternating sign
+oscillates, r < 1 converges (slowly when r > 0.5).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import sympy as sp
+
+from symbolic.evaluate import evaluate
+
+SLOW_RATIO = 0.5
+TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class DescentRun:
+    """Iterates x_0..x_n of gradient descent with learning rate ``lr``."""
+
+    lr: float
+    iterates: tuple[float, ...]
+    losses: tuple[float, ...]
+
+    @property
+    def step_ratio(self) -> float | None:
+        """|last step| / |step before|, or None with fewer than two steps or a zero step."""
+        x = self.iterates
+        if len(x) < 3 or not all(math.isfinite(v) for v in x[-3:]):
+            return None
+        before = abs(x[-2] - x[-3])
+        return abs(x[-1] - x[-2]) / before if before > 0 else None
+
+    @property
+    def verdict(self) -> str:
+        x = self.iterates
+        if not all(math.isfinite(v) for v in x):
+            return "diverges (overflow)"
+        if len(x) >= 2 and x[-1] == x[-2]:
+            return "stationary (gradient is zero)"
+        r = self.step_ratio
+        if r is None:
+            return "too few steps to judge"
+        if abs(r - 1) <= TOLERANCE:
+            alternating = (x[-1] - x[-2]) * (x[-2] - x[-3]) < 0
+            return "oscillates (steps keep their size)" if alternating else "drifts at a constant rate"
+        if r > 1:
+            return f"diverges (each step {r:.3g}x the previous)"
+        speed = "slowly" if r > SLOW_RATIO else "fast"
+        return f"converges {speed} (each step {r:.3g}x the previous)"
+
+
+def descend(expr: sp.Expr, variable: sp.Symbol, x0: float, lr: float, steps: int) -> DescentRun:
+    """Run ``steps`` gradient-descent steps on ``expr`` from ``x0``; stops early on overflow."""
+    slope = sp.diff(expr, variable)
+    xs, losses = [float(x0)], [_value(expr, variable, x0)]
+    for _ in range(steps):
+        x = xs[-1]
+        try:
+            x_next = x - lr * evaluate(slope, {variable: x})
+        except (OverflowError, ValueError, ZeroDivisionError):
+            x_next = math.nan
+        xs.append(x_next)
+        losses.append(_value(expr, variable, x_next))
+        if not math.isfinite(x_next):
+            break
+    return DescentRun(lr, tuple(xs), tuple(losses))
+
+
+def _value(expr, variable, x: float) -> float:
+    if not math.isfinite(x):
+        return math.nan
+    try:
+        return evaluate(expr, {variable: x})
+    except (OverflowError, ValueError, ZeroDivisionError):
+        return math.nan

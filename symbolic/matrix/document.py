@@ -1,0 +1,42 @@
+"""The matrix-form derivation as a LaTeX or Markdown document, every line with its shape."""
+from __future__ import annotations
+
+from .derive import derive_matrix
+from .latex import matrix_latex, symbol_tex
+from .network import MatrixNetwork
+from .rules import RULE_TEX
+
+
+def _shape(expr) -> str:
+    rows, cols = expr.shape
+    return "1 \\times 1" if (rows, cols) == (1, 1) else f"{rows} \\times {cols}"
+
+
+def _rows(pairs) -> list[dict]:
+    return [{"lhs": matrix_latex(l), "rhs": matrix_latex(r), "shape": _shape(l)} for l, r in pairs]
+
+
+def document_context(network: MatrixNetwork) -> dict:
+    """Everything the templates print, as strings."""
+    derivation = derive_matrix(network)
+    deltas = [(l, r) for l, r in derivation.program if l not in derivation.gradient.values()]
+    grads = [(l, r) for l, r in derivation.program if l in derivation.gradient.values()]
+    declared = [(role, s) for role, group in (("input", network.inputs),
+                                              ("target", network.targets),
+                                              ("parameter", network.params)) for s in group]
+    return {
+        "title": network.name,
+        "symbols": [{"role": role, "tex": symbol_tex(s.name), "shape": _shape(s)}
+                    for role, s in declared],
+        "forward": _rows(network.forward),
+        "rules": [{"name": n, "forward": f, "vjp": v} for n, f, v in RULE_TEX],
+        "deltas": _rows(deltas),
+        "gradients": _rows(grads),
+    }
+
+
+def matrix_document(network: MatrixNetwork, fmt: str, command: str) -> str:
+    """``fmt`` is 'tex' (a complete LaTeX document) or 'md' (Markdown with $$ blocks)."""
+    from codegen.templates import render
+
+    return render(f"matrix_derivation.{fmt}.j2", command=command, **document_context(network))

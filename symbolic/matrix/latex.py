@@ -1,0 +1,87 @@
+"""LaTeX for matrix expressions: W^{(1)}, δ_{Z^{(1)}}, ⊙, ᵀ, element-wise functions, 1ᵀ."""
+from __future__ import annotations
+
+import re
+
+from sympy.printing.latex import LatexPrinter
+
+FUNCTION_TEX = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\operatorname{relu}",
+                "softplus": r"\operatorname{softplus}", "step": r"\operatorname{step}",
+                "exp": r"\exp"}
+
+
+def symbol_tex(name: str) -> str:
+    """``W1`` → W^{(1)}, ``delta_Z1`` → δ_{Z^{(1)}}, ``grad_W1`` → ∂L/∂W^{(1)}."""
+    if name.startswith("delta_"):
+        return rf"\delta_{{{symbol_tex(name[6:])}}}"
+    if name.startswith("grad_"):
+        return rf"\frac{{\partial L}}{{\partial {symbol_tex(name[5:])}}}"
+    match = re.fullmatch(r"([A-Za-z]+)(\d+)", name)
+    return f"{match.group(1)}^{{({match.group(2)})}}" if match else name
+
+
+class MatrixLatexPrinter(LatexPrinter):
+    """SymPy's LaTeX printer, taught the matrix-level operations of ``symbolic.matrix``."""
+
+    def _print_MatrixSymbol(self, expr):
+        return symbol_tex(expr.name)
+
+    def _print_HadamardProduct(self, expr):
+        return r" \odot ".join(self.parenthesize(a, 50) for a in expr.args)
+
+    def _print_HadamardPower(self, expr):
+        base, n = expr.args
+        return rf"{self._base(base)}^{{\circ {self._print(n)}}}"
+
+    def _base(self, expr) -> str:
+        """``expr`` ready for a superscript: bare when it is a plain symbol like X."""
+        text = self._print(expr)
+        plain = getattr(expr, "is_symbol", False) and "^" not in text and "_" not in text
+        return text if plain else rf"\left({text}\right)"
+
+    def _print_MatAdd(self, expr):
+        terms = sorted(expr.args, key=_is_negative)
+        text = ""
+        for term in terms:
+            if _is_negative(term):
+                text += " - " + self.parenthesize(-term, 50)
+            else:
+                text += (" + " if text else "") + self._print(term)
+        return text
+
+    def _print_MatMul(self, expr):
+        coeff, factors = expr.as_coeff_matrices()
+        body = " ".join(self.parenthesize(f, 50) for f in factors)
+        if coeff == 1:
+            return body
+        if coeff == -1:
+            return f"-{body}"
+        return rf"{self._print(coeff)} \, {body}"
+
+    def _print_Transpose(self, expr):
+        return rf"{self._base(expr.arg)}^{{\top}}"
+
+    def _print_OneMatrix(self, expr):
+        rows, cols = expr.shape
+        return r"\mathbf{1}^{\top}" if rows == 1 and cols != 1 else r"\mathbf{1}"
+
+    def _print_Apply(self, expr):
+        return rf"{FUNCTION_TEX[expr.name]}\!\left({self._print(expr.arg)}\right)"
+
+    def _print_Softmax(self, expr):
+        return rf"\operatorname{{softmax}}\!\left({self._print(expr.arg)}\right)"
+
+    def _print_SoftmaxCrossEntropy(self, expr):
+        z, t = (self._print(a) for a in expr.args)
+        return rf"\operatorname{{CE}}\!\left(\operatorname{{softmax}}({z}), {t}\right)"
+
+    def _print_Mean(self, expr):
+        return rf"\frac{{1}}{{B}} \sum_{{i,j}} \left[{self._print(expr.arg)}\right]_{{ij}}"
+
+
+def _is_negative(term) -> bool:
+    return term.could_extract_minus_sign()
+
+
+def matrix_latex(expr) -> str:
+    return MatrixLatexPrinter().doprint(expr)

@@ -1,0 +1,54 @@
+"""The .tex documents compile with pdflatex, nothing runs off the page, and the PDF shows the
+seed document's numbers (pdflatex from texlive-latex-base/-recommended, pdftotext from
+poppler-utils; .ci/apt-packages installs them)."""
+import shutil
+import subprocess
+
+import pytest
+
+from symbolic import EXAMPLES, POINTS, builtin
+from symbolic.derivation import Derivation
+
+pytestmark = pytest.mark.skipif(shutil.which("pdflatex") is None,
+                                reason="pdflatex is not installed (Debian: texlive-latex-base "
+                                       "texlive-latex-recommended), so the .tex cannot be compiled")
+
+
+def compile_tex(folder, name, text):
+    (folder / f"{name}.tex").write_text(text, encoding="utf-8")
+    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
+                           f"{name}.tex"], cwd=folder, capture_output=True, text=True,
+                          timeout=120)
+    log = (folder / f"{name}.log").read_text(encoding="utf-8", errors="replace")
+    assert done.returncode == 0, f"pdflatex failed on {name}:\n{done.stdout[-3000:]}"
+    return log
+
+
+def pdf_text(path):
+    assert shutil.which("pdftotext"), "pdftotext is missing: install poppler-utils"
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+
+
+@pytest.mark.parametrize("name", list(EXAMPLES))
+def test_every_builtin_example_compiles_and_fits_the_page(tmp_path, name):
+    text = Derivation(builtin(name), at=POINTS[name], lr=0.5).latex()
+    log = compile_tex(tmp_path, name, text)
+    assert "Overfull \\hbox" not in log, f"{name}: something runs off the page"
+    assert "LaTeX Warning" not in log
+    assert (tmp_path / f"{name}.pdf").stat().st_size > 0
+
+
+def test_seed_product_pdf_shows_the_seed_numbers(tmp_path):
+    text = Derivation(builtin("seed-product"), at={"w": 3, "b": 4}, lr=0.1).latex()
+    compile_tex(tmp_path, "seed-product", text)
+    words = " ".join(pdf_text(tmp_path / "seed-product.pdf").split())
+    assert "∂z/∂w = 18 and ∂z/∂b = 63" in words
+    assert "w ← 3 − 0.1 · 18 = 1.2" in words
+    assert "b ← 4 − 0.1 · 63 = −2.3" in words
+
+
+def test_large_network_fits_the_page(tmp_path):
+    text = Derivation(builtin("mlp:3-12-12-2:tanh:softmax-ce")).latex()
+    log = compile_tex(tmp_path, "large", text)
+    assert "Overfull \\hbox" not in log
