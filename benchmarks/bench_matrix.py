@@ -87,44 +87,82 @@ def peak_matmul_rate(times: dict) -> tuple[float, int]:
     return rates[best], best
 
 
-def optional_runtimes(params, x, t):
-    """{name: step function} for PyTorch eager and JAX jit when they import."""
-    out = {}
-    try:
-        import torch
+def torch_step(params, x, t):
+    """PyTorch eager: forward, then autograd for every parameter."""
+    import torch
 
-        tp = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
-        tx, tt = torch.tensor(x), torch.tensor(t)
+    tp = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+    tx, tt = torch.tensor(x), torch.tensor(t)
 
-        def torch_step():
-            a = tx
-            for l in (1, 2, 3):
-                z = a @ tp[f"W{l}"].T + tp[f"b{l}"]
-                a = torch.relu(z) if l < 3 else z
-            loss = -(tt * torch.log_softmax(a, 1)).sum() / tx.shape[0]
-            return torch.autograd.grad(loss, list(tp.values()))
+    def step():
+        a = tx
+        for l in (1, 2, 3):
+            z = a @ tp[f"W{l}"].T + tp[f"b{l}"]
+            a = torch.relu(z) if l < 3 else z
+        loss = -(tt * torch.log_softmax(a, 1)).sum() / tx.shape[0]
+        return torch.autograd.grad(loss, list(tp.values()))
 
-        out["PyTorch eager"] = torch_step
-    except ImportError:
-        pass
-    try:
-        import jax
-        import jax.numpy as jnp
+    return step
 
-        def jloss(p, xx, tt):
-            a = xx
-            for l in (1, 2, 3):
-                z = a @ p[f"W{l}"].T + p[f"b{l}"]
-                a = jax.nn.relu(z) if l < 3 else z
-            return -(tt * jax.nn.log_softmax(a, 1)).sum() / xx.shape[0]
 
-        grad = jax.jit(jax.value_and_grad(jloss))
-        jp = {k: jnp.asarray(v) for k, v in params.items()}
-        jx, jt = jnp.asarray(x), jnp.asarray(t)
-        out["JAX jit"] = lambda: jax.block_until_ready(grad(jp, jx, jt))
-    except ImportError:
-        pass
-    return out
+def jax_step(params, x, t):
+    """JAX: ``jit(value_and_grad(loss))``."""
+    import jax
+    import jax.numpy as jnp
+
+    def loss(p, xx, tt):
+        a = xx
+        for l in (1, 2, 3):
+            z = a @ p[f"W{l}"].T + p[f"b{l}"]
+            a = jax.nn.relu(z) if l < 3 else z
+        return -(tt * jax.nn.log_softmax(a, 1)).sum() / xx.shape[0]
+
+    grad = jax.jit(jax.value_and_grad(loss))
+    jp = {k: jnp.asarray(v) for k, v in params.items()}
+    jx, jt = jnp.asarray(x), jnp.asarray(t)
+    return lambda: jax.block_until_ready(grad(jp, jx, jt))
+
+
+#: Optional runtimes: (label, importable module, step factory).  Each runs in its own child
+#: process after the NumPy blocks: its thread pool, once started, slows OpenBLAS's threads
+#: (and the reverse) on 2 cores even with pauses, by up to 20x in this process.
+FRAMEWORKS = {"torch": ("PyTorch eager", torch_step), "jax": ("JAX jit", jax_step)}
+
+
+def problem(batch: int, shapes: dict):
+    """Seeded parameters and a batch (identical in the parent and the child processes)."""
+    rng = np.random.default_rng(0)
+    params = {k: (rng.standard_normal(s) * 0.05).astype(np.float32) for k, s in shapes.items()}
+    rng = np.random.default_rng(batch)
+    x = rng.standard_normal((batch, SIZES[0])).astype(np.float32)
+    t = np.eye(SIZES[-1], dtype=np.float32)[rng.integers(0, SIZES[-1], batch)]
+    return params, x, t
+
+
+def framework_times(name: str, shapes: dict) -> dict:
+    """{batch: median seconds} of one framework, measured in a child process (None: absent)."""
+    import importlib.util
+    import json
+    import subprocess
+
+    if importlib.util.find_spec(name) is None:
+        return {}
+    out = subprocess.run([sys.executable, __file__, "--framework", name], check=True,
+                         capture_output=True, text=True).stdout
+    return {int(k): v for k, v in json.loads(out.strip().splitlines()[-1]).items()}
+
+
+def _framework_child(name: str) -> None:
+    import json
+
+    shapes = {f"W{l}": (b, a) for l, (a, b) in enumerate(zip(SIZES, SIZES[1:]), 1)}
+    shapes.update({f"b{l}": (b,) for l, b in enumerate(SIZES[1:], 1)})
+    result = {}
+    for batch in BATCHES:
+        step = FRAMEWORKS[name][1](*problem(batch, shapes))
+        label = FRAMEWORKS[name][0]
+        result[batch] = interleaved_medians({label: step}, repeats=200 if batch <= 64 else 50)[label]
+    print(json.dumps(result))
 
 
 def blas_info() -> str:
@@ -139,16 +177,13 @@ def blas_info() -> str:
 
 def main() -> None:
     module = load_module(generate_module(parse_layers(NETWORK)))
-    rng = np.random.default_rng(0)
-    params = {k: (rng.standard_normal(s) * 0.05).astype(np.float32) for k, s in module.SHAPES.items()}
     print(f"{NETWORK}, float32; NumPy {np.__version__}; BLAS: {blas_info()}")
     for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         if var in os.environ:
             print(f"warning: {var} is set; run with env -u {var} for full BLAS speed")
     results, peaks = {}, []
     for batch in BATCHES:
-        x = rng.standard_normal((batch, SIZES[0])).astype(np.float32)
-        t = np.eye(SIZES[-1], dtype=np.float32)[rng.integers(0, SIZES[-1], batch)]
+        params, x, t = problem(batch, module.SHAPES)
         data = {"x": x, "t": t}
         _, ref = hand_written(params, x, t)
         _, gen = module.gradients(params, data)
@@ -157,10 +192,12 @@ def main() -> None:
         steps = {"hand-written": lambda: hand_written(params, x, t),
                  "generated": lambda: module.gradients(params, data),
                  **{f"matmul {n}^3": matmul_block(n) for n in MATMUL_SIZES}}
-        steps.update(optional_runtimes(params, x, t))
         times = interleaved_medians(steps, repeats=200 if batch <= 64 else 50)
         peaks.append(peak_matmul_rate(times))
         results[batch] = times
+    for name, (label, _) in FRAMEWORKS.items():
+        for batch, seconds in framework_times(name, module.SHAPES).items():
+            results[batch][label] = seconds
     rate, size = max(peaks)
     print(f"machine's NumPy float32 matmul rate: {rate / 1e9:.0f} GFLOP/s (median of a {size}^3 "
           "product, best size and block of the run; other load only lowers it)")
@@ -174,4 +211,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 3 and sys.argv[1] == "--framework":
+        _framework_child(sys.argv[2])
+    else:
+        main()

@@ -103,22 +103,60 @@ def reuse_forward_values(expr: sp.Expr, stored: dict) -> sp.Expr:
     return stored.get(rebuilt, rebuilt)
 
 
+SMALL = 64   # expressions with at most this many nodes are differentiated by ``diff`` directly
+
+
 def local_partials(expr: sp.Expr, wanted: list[sp.Symbol]) -> dict[sp.Symbol, sp.Expr]:
     """∂expr/∂v for each v in ``wanted`` (in that order), zero partials left out.
 
-    Sums of products of distinct symbols (``w1*x1 + w2*x2 + b``) are read off directly;
-    anything else goes through SymPy's ``diff``, whose rules for deltaprop's own functions
-    live in ``symbolic.functions``.
+    Sums of products of distinct symbols (``w1*x1 + w2*x2 + b``) are read off directly.
+    Small right sides go through SymPy's ``diff`` (whose rules for deltaprop's own functions
+    live in ``symbolic.functions``), keeping the cheaper of the result and its factored form.
+    Large ones are taken apart by the chain rule, so a big sum inside a function is
+    differentiated once, not once per symbol.
     """
-    linear = _multilinear_partials(expr, set(wanted))
+    if _is_small(expr):
+        linear = _multilinear_partials(expr, set(wanted))
+        if linear is None:
+            linear = {v: _cheapest(sp.diff(expr, v)) for v in wanted}
+    else:
+        linear = _structural_partials(expr, set(wanted))
+    return {v: linear[v] for v in wanted if v in linear and linear[v] != 0}
+
+
+def _structural_partials(expr: sp.Expr, wanted: set) -> dict:
+    """The chain rule over the expression tree: sums, products, powers, one-argument functions."""
+    linear = _multilinear_partials(expr, wanted)
     if linear is not None:
-        return {v: linear[v] for v in wanted if v in linear}
-    result = {}
-    for v in wanted:
-        d = _cheapest(sp.diff(expr, v))
-        if d != 0:
-            result[v] = d
-    return result
+        return linear
+    present = [v for v in wanted if expr.has(v)]
+    if not present:
+        return {}
+    if expr.is_Add or expr.is_Mul:
+        parts: dict = {}
+        for i, arg in enumerate(expr.args):
+            rest = sp.Mul(*expr.args[:i], *expr.args[i + 1:]) if expr.is_Mul else sp.S.One
+            for v, d in _structural_partials(arg, wanted).items():
+                parts.setdefault(v, []).append(rest * d)
+        return {v: sp.Add(*ds) for v, ds in parts.items()}
+    if expr.is_Pow and not any(expr.exp.has(v) for v in present):
+        outer = expr.exp * expr.base ** (expr.exp - 1)
+        return {v: outer * d for v, d in _structural_partials(expr.base, wanted).items()}
+    if isinstance(expr, sp.Function) and len(expr.args) == 1:
+        outer = expr.fdiff(1)
+        return {v: outer * d for v, d in _structural_partials(expr.args[0], wanted).items()}
+    return {v: sp.diff(expr, v) for v in present}
+
+
+def _is_small(expr: sp.Expr) -> bool:
+    seen, stack = 0, [expr]
+    while stack:
+        e = stack.pop()
+        seen += 1
+        if seen > SMALL:
+            return False
+        stack.extend(e.args)
+    return True
 
 
 def _cheapest(d: sp.Expr) -> sp.Expr:

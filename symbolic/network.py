@@ -45,6 +45,7 @@ class Network:
         self._check_loss(role)
         set_("_role", role)
         self._warn_unreachable_params()
+        self._warn_buried_sums()
 
     # -- structure ---------------------------------------------------------------------------
     @property
@@ -151,6 +152,15 @@ class Network:
             if s not in defined:
                 raise NetworkError(f"{where}: node {s} is used before it is defined")
 
+    def _warn_buried_sums(self) -> None:
+        for lhs, rhs in list(self.equations) + [(self.loss_symbol, self.loss)]:
+            buried = _buried_sum(rhs)
+            if buried is not None:
+                warnings.warn(f"network {self.name!r}: {lhs} has a sum of {len(buried.args)} terms "
+                              "inside a larger expression; declare that sum as its own node, "
+                              "or every local partial repeats it (quadratic cost)",
+                              NetworkWarning, stacklevel=4)
+
     def _warn_unreachable_params(self) -> None:
         reaching = self.graph.reaches_loss
         unreachable = [p for p in self.params if p not in reaching]
@@ -159,6 +169,18 @@ class Network:
         for p in unreachable:
             warnings.warn(f"network {self.name!r}: parameter {p} cannot reach the loss; "
                           "its gradient is zero", NetworkWarning, stacklevel=3)
+
+
+def _buried_sum(expr: sp.Expr, limit: int = 32) -> sp.Add | None:
+    """A sum of more than ``limit`` terms below the top of ``expr`` (inside a function,
+    power or product), or None."""
+    stack = [t for a in expr.args for t in a.args] if expr.is_Add else list(expr.args)
+    while stack:
+        e = stack.pop()
+        if e.is_Add and len(e.args) > limit:
+            return e
+        stack.extend(e.args)
+    return None
 
 
 def _name_of(key) -> str:

@@ -153,3 +153,16 @@ def test_common_subexpression_temporaries_avoid_reserved_names():
                                  reserved=[s.name for s in network.symbols])
     temps = [a.lhs.name for a in forward if a.lhs not in network.symbols]
     assert temps and "c0" not in temps
+
+
+def test_large_right_sides_use_the_chain_rule_over_the_tree_and_agree_with_diff():
+    n = 34
+    xs, ws = sp.symbols(f"x1:{n + 1}"), sp.symbols(f"w1:{n + 1}")
+    t, u, y = sp.symbols("t u y")
+    wide = sp.Add(*[w * x for w, x in zip(ws, xs)])
+    with pytest.warns(Warning, match="sum of 34 terms inside a larger expression"):
+        network = Network("wide", list(xs), [t], list(ws),
+                          [(u, sp.tanh(wide) * sp.exp(ws[0] * wide)), (y, sigmoid(u))],
+                          (y - t) ** 2 / 2)
+    values = random_point(network, random.Random(5), scale=0.3)
+    assert_close(delta_gradients(network, values), reference_gradients(network, values))
