@@ -123,9 +123,9 @@ def jax_step(params, x, t):
     return lambda: jax.block_until_ready(grad(jp, jx, jt))
 
 
-#: Optional runtimes: (label, importable module, step factory).  Each runs in its own child
-#: process after the NumPy blocks: its thread pool, once started, slows OpenBLAS's threads
-#: (and the reverse) on 2 cores even with pauses, by up to 20x in this process.
+#: Optional runtimes: name -> (label, step factory).  Each runs in its own child process after
+#: the NumPy blocks, so its thread pool never shares a process with OpenBLAS's threads (on
+#: 2 cores, idle-spinning pools of two runtimes in one process slow each other down).
 FRAMEWORKS = {"torch": ("PyTorch eager", torch_step), "jax": ("JAX jit", jax_step)}
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from symbolic.matrix.ops import BATCH, Apply, Mean, Softmax, SoftmaxCrossEntropy
+from symbolic.matrix.ops import BATCH
 
 ATOM, POWER, PRODUCT, SUM = 4, 3, 2, 1
 
@@ -123,6 +123,3 @@ def _wrap(printed: tuple[str, int], at_least: int) -> str:
 
 def _scalar(value) -> str:
     return sp.pycode(value)
-
-
-__all__ = ["MatrixPrinter", "ELEMENTWISE_CODE", "Apply", "Mean", "Softmax", "SoftmaxCrossEntropy"]
