@@ -7,6 +7,7 @@ import traceback
 from typing import Callable
 
 from symbolic import Network, builtin
+from symbolic.matrix import MatrixNetwork
 from symbolic.errors import DeltapropError
 
 #: (does this loader handle the argument?, loader) pairs, tried in order; files by suffix.
@@ -56,7 +57,7 @@ def load_python_file(path: str) -> Network:
     network = namespace.get("network")
     if network is None:
         raise DeltapropError(f"{path}: defines no variable named 'network'")
-    if not isinstance(network, Network):
+    if not isinstance(network, (Network, MatrixNetwork)):
         raise DeltapropError(f"{path}: 'network' is a {type(network).__name__}, not a deltaprop Network")
     return network
 

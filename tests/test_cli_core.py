@@ -86,3 +86,19 @@ def test_console_script_exit_code_and_no_traceback():
     assert proc.returncode == 2
     assert proc.stderr.startswith("deltaprop: error: unknown network 'nope'")
     assert "Traceback" not in proc.stderr
+
+
+def test_matrix_networks_in_info_build_and_python_files(tmp_path, capsys):
+    code, out, _ = run_cli(capsys, "info", "layers:4-3-2:relu:softmax-ce")
+    assert code == 0 and "W1 (3×4)" in out and "scalar weights: 23" in out
+    path = write(tmp_path, "m.py", """
+        from symbolic.matrix import layers
+        network = layers([3, 2, 1], "tanh", "squared")
+        """)
+    code, out, _ = run_cli(capsys, "check", path)
+    assert code == 0 and out.rstrip().endswith("ok")
+    outdir = tmp_path / "out"
+    code, out, _ = run_cli(capsys, "build", "layers:2-3-2:sigmoid:squared", "-o", str(outdir))
+    assert code == 0 and ": ok" in out
+    assert sorted(p.name for p in outdir.iterdir()) == [
+        "derivation.md", "derivation.tex", "layers_2_3_2_sigmoid_squared.py"]

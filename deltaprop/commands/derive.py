@@ -11,6 +11,7 @@ from pathlib import Path
 from symbolic.derivation import Derivation
 from symbolic.errors import DeltapropError
 from symbolic.examples import POINTS
+from symbolic.matrix.document import matrix_document
 
 from .. import matrix_cli
 from ..loading import load_network, network_argument
@@ -107,6 +108,10 @@ def build_step(network, outdir):
     example's point when the network is one)."""
     from symbolic.dot import derivation_dot
 
+    if matrix_cli.is_matrix(network):
+        files = {f"derivation.{fmt}": matrix_document(network, fmt, command=f"deltaprop derive {network.name}")
+                 for fmt in ("tex", "md")}
+        return files, ["derivation: matrix form, LaTeX and Markdown (no graph for matrix networks)"], True
     at = POINTS.get(network.name)
     derivation = Derivation(network, at=at)
     files = {"derivation.tex": derivation.latex(), "derivation.md": derivation.markdown(),

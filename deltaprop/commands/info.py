@@ -6,6 +6,7 @@ import re
 from symbolic import derive_delta, network_costs
 
 from ..loading import load_network, network_argument
+from ..matrix_cli import is_matrix
 
 HELP = "show inputs, targets, parameters, nodes, chain-rule paths and op counts"
 LIST_LIMIT = 24
@@ -17,6 +18,8 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     network = load_network(args.network)
+    if is_matrix(network):
+        return _matrix_info(network)
     costs = network_costs(network, derive_delta(network))
     print(f"network  {network.name}")
     print(f"inputs   {_names(network.inputs)}")
@@ -27,6 +30,19 @@ def run(args) -> int:
     print(f"chain-rule paths (naive product terms): {costs.paths:,}")
     print()
     print(cost_table(costs))
+    return 0
+
+
+def _matrix_info(network) -> int:
+    shape = lambda s: f"{s.name} ({s.shape[0]}×{'B' if network.is_batch(s) else s.shape[1]})"  # noqa: E731
+    print(f"network  {network.name} (matrix-level; B = batch size)")
+    for label, group in (("inputs", network.inputs), ("targets", network.targets),
+                         ("params", network.params), ("nodes", network.nodes)):
+        print(f"{label:<9}{' '.join(map(shape, group))}")
+    weights = sum(int(p.shape[0]) * int(p.shape[1]) for p in network.params)
+    print(f"scalar weights: {weights:,}")
+    if network.name.startswith("layers:"):
+        print(f"op counts and chain-rule paths: deltaprop info mlp:{network.name.split(':', 1)[1]}")
     return 0
 
 
