@@ -160,7 +160,7 @@ def test_check_command_on_matrix_networks(capsys):
 def test_scalar_only_commands_fail_with_one_line(capsys):
     from deltaprop.cli import main
 
-    assert main(["info", "layers:3-4-2:sigmoid:squared"]) == 2
+    assert main(["compare", "layers:3-4-2:sigmoid:squared"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "matrix-level network" in err
 
