@@ -1,11 +1,8 @@
 """PNG pictures for ``deltaprop compare`` (needs matplotlib: ``pip install "deltaprop[plot]"``)."""
 from __future__ import annotations
 
-import io
+from .plotting import figure_bytes, require_matplotlib
 
-from symbolic.errors import DeltapropError
-
-INSTALL_HINT = 'pip install "deltaprop[plot]"'
 METHODS = [("forward", "forward", "tab:gray"), ("naive", "naive", "tab:red"),
            ("delta", "shared δ", "tab:blue"),
            ("from-scratch", "diff + cse (from inputs)", "tab:green")]
@@ -13,22 +10,9 @@ WIDTH_STYLES = ["-", "--", ":", "-."]
 MARKERS = ["o", "s", "^", "D"]
 
 
-def require_matplotlib():
-    """The pyplot module, or a one-line error telling how to install it."""
-    try:
-        import matplotlib
-    except ImportError:
-        raise DeltapropError(f"--plot needs matplotlib, which is not installed: "
-                             f"{INSTALL_HINT}") from None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def comparison_png(comparison) -> bytes:
     """Bar chart (log scale) of the total operations of each method for one network."""
-    plt = require_matplotlib()
+    plt = require_matplotlib("--plot")
     fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
     names, totals, colours = [], [], []
     for (key, label, colour), (_, cost) in zip(METHODS, comparison.rows()):
@@ -43,12 +27,12 @@ def comparison_png(comparison) -> bytes:
     ax.set_ylabel("operations (each assignment once)")
     ax.set_title(f"{comparison.network}: gradient cost by method")
     caption = "" if comparison.scratch.done else f"diff + cse {comparison.scratch.note}"
-    return _png(fig, plt, caption)
+    return figure_bytes(fig, caption)
 
 
 def sweep_png(points, title: str) -> bytes:
     """Log-scale total operations against depth: one line per method and width."""
-    plt = require_matplotlib()
+    plt = require_matplotlib("--plot")
     fig, ax = plt.subplots(figsize=(8, 5.5), dpi=100)
     widths = sorted({p.width for p in points})
     for i, width in enumerate(widths):
@@ -67,14 +51,4 @@ def sweep_png(points, title: str) -> bytes:
     ax.set_xticks(sorted({p.depth for p in points}))
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=7, ncol=len(widths), loc="upper left")
-    return _png(fig, plt)
-
-
-def _png(fig, plt, caption: str = "") -> bytes:
-    buffer = io.BytesIO()
-    if caption:
-        fig.text(0.5, 0.01, caption, ha="center", va="bottom", fontsize=7)
-    fig.tight_layout(rect=(0, 0.04 if caption else 0, 1, 1))
-    fig.savefig(buffer, format="png", metadata={"Software": None})
-    plt.close(fig)
-    return buffer.getvalue()
+    return figure_bytes(fig)

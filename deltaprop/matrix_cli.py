@@ -1,13 +1,12 @@
 """Command-line pieces for matrix-level networks, called by the shared commands (issue 6)."""
 from __future__ import annotations
 
-import sys
 
 from symbolic.errors import DeltapropError
 from symbolic.matrix import MatrixNetwork
 from symbolic.matrix.document import matrix_document
 
-from .output import write_atomic
+from .output import emit
 
 
 def is_matrix(network) -> bool:
@@ -21,9 +20,5 @@ def derive(network: MatrixNetwork, fmt: str, args) -> int:
             raise DeltapropError(f"--{option} is for scalar networks; {network.name} is a "
                                  "matrix-level network (use mlp:... for a worked example)")
     text = matrix_document(network, fmt, command=f"deltaprop derive {network.name}")
-    if args.output:
-        write_atomic(args.output, text)
-        print(f"wrote {args.output}")
-    else:
-        sys.stdout.write(text)
+    emit(text, args.output or None)
     return 0

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -21,6 +22,15 @@ def write_atomic(path: str | os.PathLike, content: str | bytes) -> Path:
         os.unlink(tmp)
         raise
     return path
+
+
+def emit(text: str, output: str | os.PathLike | None, details: str = "") -> None:
+    """Print ``text``, or write it to ``output`` at once and say so in one line."""
+    if output is None:
+        sys.stdout.write(text)
+        return
+    write_atomic(output, text)
+    print(f"wrote {output}" + (f" {details}" if details else ""))
 
 
 def _umask() -> int:

@@ -72,7 +72,8 @@ def _count_add(expr: sp.Add) -> OpCount:
     return total
 
 
-def _count_mul(expr: sp.Mul) -> OpCount:
+def split_fraction(expr: sp.Mul) -> tuple[sp.Number, list, list]:
+    """(numeric coefficient, numerator factors, denominator factors) of a product."""
     coeff, rest = expr.as_coeff_Mul()
     numer, denom = [], []
     for f in sp.Mul.make_args(rest):
@@ -80,6 +81,11 @@ def _count_mul(expr: sp.Mul) -> OpCount:
             denom.append(f.base if f.exp == -1 else sp.Pow(f.base, -f.exp))
         else:
             numer.append(f)
+    return coeff, numer, denom
+
+
+def _count_mul(expr: sp.Mul) -> OpCount:
+    coeff, numer, denom = split_fraction(expr)
     total = sum((count_expr(f) for f in numer + denom), ZERO)
     if coeff != 1:
         p, q = (coeff.p, coeff.q) if coeff.is_Rational else (coeff, 1)

@@ -13,6 +13,8 @@ from typing import Iterable, Mapping
 import sympy as sp
 from sympy.printing.latex import LatexPrinter, translate
 
+from .cost import split_fraction
+
 
 _LAYERED = re.compile(r"^([A-Za-z]+)(\d+)_(\d+(?:_\d+)*)$")   # w1_11, w1_1_10, z2_3
 _INDEXED = re.compile(r"^([A-Za-z]+)(\d+)$")                  # x1, h2, w10
@@ -124,13 +126,7 @@ class TextbookLatexPrinter(LatexPrinter):
             inner = -expr
             text = self._print(inner)
             return "- " + (r"\left(%s\right)" % text if inner.is_Add else text)
-        coeff, rest = expr.as_coeff_Mul()
-        numer, denom = [], []
-        for f in sp.Mul.make_args(rest):
-            if f.is_Pow and f.exp.is_Number and f.exp.is_negative:
-                denom.append(f.base if f.exp == -1 else sp.Pow(f.base, -f.exp))
-            else:
-                numer.append(f)
+        coeff, numer, denom = split_fraction(expr)
         head = ""
         if coeff.is_Rational and coeff.q != 1:
             if denom:                       # a/(2 b): fold the 2 into the denominator

@@ -1,9 +1,6 @@
 """Golden modules in generated/: regenerated into a temporary folder, compared with a diff."""
 from __future__ import annotations
 
-import subprocess
-import sys
-
 from codegen import golden
 
 

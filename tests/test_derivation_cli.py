@@ -90,7 +90,6 @@ def test_graph_without_graphviz_says_so(tmp_path, capsys, monkeypatch):
 
 
 def test_build_writes_the_derivation_files(tmp_path, capsys):
-    from symbolic.derivation_golden import golden_derivations  # noqa: F401  (import check)
     from deltaprop.commands.derive import build_step
     from symbolic import builtin
 

@@ -89,11 +89,11 @@ def test_without_the_extras_the_commands_say_how_to_install(tmp_path, capsys, mo
     monkeypatch.setitem(sys.modules, "sklearn", None)
     monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
     assert main(["descend", "x^2", "--plot", str(tmp_path / "a.png")]) == 2
-    assert "pip install 'deltaprop[plot]'" in capsys.readouterr().err
+    assert 'pip install "deltaprop[plot]"' in capsys.readouterr().err
     assert not (tmp_path / "a.png").exists()
     assert main(["train", "layers:64-8-10:relu:softmax-ce", "--data", "digits"]) == 2
     assert "pip install 'deltaprop[data]'" in capsys.readouterr().err
     prefix = tmp_path / "c"
     assert main(["train", "seed-121", "--epochs", "3", "--curve", str(prefix)]) == 0
-    assert "pip install 'deltaprop[plot]'" in capsys.readouterr().err
+    assert 'pip install "deltaprop[plot]"' in capsys.readouterr().err
     assert (tmp_path / "c.csv").read_text().count("\n") == 4 and not (tmp_path / "c.png").exists()

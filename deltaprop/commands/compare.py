@@ -52,9 +52,9 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     _check_arguments(args)
     if args.plot:
-        from ..compare_plot import require_matplotlib
+        from ..plotting import require_matplotlib
 
-        require_matplotlib()
+        require_matplotlib("--plot")
     limits = ScratchLimits(args.scratch_cap, args.scratch_seconds)
     if args.sweep:
         data, png = _run_sweep(args, limits)

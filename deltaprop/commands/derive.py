@@ -5,7 +5,6 @@ Also the build step that writes ``derivation.tex``, ``derivation.md`` and ``grap
 from __future__ import annotations
 
 import math
-import sys
 from pathlib import Path
 
 from symbolic.derivation import Derivation
@@ -15,7 +14,7 @@ from symbolic.matrix.document import matrix_document
 
 from .. import matrix_cli
 from ..loading import load_network, network_argument
-from ..output import write_atomic
+from ..output import emit
 
 HELP = ("write the derivation step by step: forward pass, chain rule, shared δ, costs "
         "(LaTeX or Markdown)")
@@ -54,11 +53,7 @@ def run(args) -> int:
     derivation = Derivation(network, weights=weights, at=parse_point(args.at, network.name),
                             lr=lr)
     text = derivation.latex() if fmt == "tex" else derivation.markdown()
-    if args.output:
-        write_atomic(args.output, text)
-        print(f"wrote {args.output}")
-    else:
-        sys.stdout.write(text)
+    emit(text, args.output or None)
     return 0
 
 

@@ -8,7 +8,7 @@ from symbolic.formula import parse_formula
 
 from ..output import write_atomic
 from ..training.descent import descend
-from ..training.plotting import require_matplotlib
+from ..plotting import require_matplotlib
 
 HELP = "gradient descent on a one-variable formula J(x) for several learning rates"
 
@@ -54,7 +54,7 @@ def _rates(text: str) -> list[float]:
 
 def _plot(runs, args) -> bytes:
     plt = require_matplotlib("--plot")
-    from ..training.plotting import figure_bytes
+    from ..plotting import figure_bytes
 
     fig, ax = plt.subplots(figsize=(7, 4))
     for r in runs:

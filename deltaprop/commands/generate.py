@@ -1,12 +1,10 @@
 """``deltaprop generate NETWORK -o FILE.py``: write the stand-alone NumPy module of a network."""
 from __future__ import annotations
 
-import sys
-
 from codegen import generate_module
 
 from ..loading import load_network, network_argument
-from ..output import write_atomic
+from ..output import emit
 
 HELP = "write the stand-alone NumPy module (forward, loss, gradients) of a network"
 
@@ -20,9 +18,5 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     network = load_network(args.network)
     source = generate_module(network)
-    if args.output is None:
-        sys.stdout.write(source)
-        return 0
-    write_atomic(args.output, source)
-    print(f"wrote {args.output} ({source.count(chr(10))} lines) for network {network.name}")
+    emit(source, args.output, f"({source.count(chr(10))} lines) for network {network.name}")
     return 0

@@ -1,12 +1,10 @@
 """``deltaprop spec NETWORK [-o FILE.net]``: write a network in the ``.net`` spec format."""
 from __future__ import annotations
 
-import sys
-
 from symbolic.spec import format_spec
 
 from ..loading import load_network, network_argument
-from ..output import write_atomic
+from ..output import emit
 
 HELP = "write a network as a .net spec file (a starting point to edit; read back by every command)"
 
@@ -20,9 +18,5 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     network = load_network(args.network)
     text = format_spec(network)
-    if args.output is None:
-        sys.stdout.write(text)
-        return 0
-    write_atomic(args.output, text)
-    print(f"wrote {args.output} ({text.count(chr(10))} lines) for network {network.name}")
+    emit(text, args.output, f"({text.count(chr(10))} lines) for network {network.name}")
     return 0

@@ -13,7 +13,7 @@ from ..output import write_atomic
 from ..training import data as datasets
 from ..training.loop import ProgressBar, accuracy, train
 from ..training.optimizers import OPTIMIZERS, make_optimizer
-from ..training.plotting import INSTALL_HINT
+from ..plotting import INSTALL_HINT
 
 HELP = "train a network's generated module (full-batch, mini-batch or SGD; momentum, Adam)"
 
@@ -112,7 +112,7 @@ def _initial_matrix(module, args) -> dict:
 
 def _write_curve(prefix: str, history, title: str) -> None:
     try:
-        from ..training.plotting import figure_bytes, require_matplotlib
+        from ..plotting import figure_bytes, require_matplotlib
 
         plt = require_matplotlib("--curve")
     except DeltapropError:

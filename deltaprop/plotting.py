@@ -5,7 +5,7 @@ import io
 
 from symbolic.errors import DeltapropError
 
-INSTALL_HINT = "pip install 'deltaprop[plot]' (or: pip install matplotlib)"
+INSTALL_HINT = 'pip install "deltaprop[plot]" (or: pip install matplotlib)'
 
 
 def require_matplotlib(option: str):
@@ -21,12 +21,14 @@ def require_matplotlib(option: str):
     return plt
 
 
-def figure_bytes(fig) -> bytes:
+def figure_bytes(fig, caption: str = "") -> bytes:
     """The figure as PNG bytes, without metadata (so output is reproducible)."""
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
-    fig.tight_layout()
+    if caption:
+        fig.text(0.5, 0.01, caption, ha="center", va="bottom", fontsize=7)
+    fig.tight_layout(rect=(0, 0.04 if caption else 0, 1, 1))
     fig.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
     plt.close(fig)
     return buffer.getvalue()
