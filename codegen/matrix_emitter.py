@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import deltaprop
 from symbolic.matrix import MatrixNetwork, derive_matrix
-from symbolic.matrix.text import math_text, shape_text
 
-from .matrix_printer import MatrixPrinter
+from .matrix_printer import ONES, MatrixPrinter
+from .matrix_statements import Statements
 from .templates import render
 
 #: data keys for the input and target matrices (the issue's contract: ``x`` and ``t``).
@@ -25,6 +25,18 @@ HELPERS = {
     """Row-wise softmax (one row per sample), shifted by the row maximum."""
     e = np.exp(z - z.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)''',
+    "_softmax_and_cross_entropy": '''def _softmax_and_cross_entropy(z, t):
+    """(row-wise softmax, mean over rows of sum_k t_k (logsumexp(z) - z_k)), one exponential.
+
+    Rows are short (one per sample, n_out long): a column-major copy makes each row reduction
+    one vectorised pass over the batch (measured 3-4x faster than reducing short C rows)."""
+    z = np.asfortranarray(z)  # column-major copy (rows are short)
+    shifted = z - z.max(axis=1, keepdims=True)  # z_k - max_j z_j
+    e = np.exp(shifted)  # exp(z_k - max z), at most 1
+    s = e.sum(axis=1, keepdims=True)  # sum_k exp(z_k - max z)
+    loss = (t * (np.log(s) - shifted)).sum() / z.shape[0]  # mean of sum_k t_k (lse - z_k)
+    e /= s  # softmax
+    return e, loss''',
     "_softmax_cross_entropy": '''def _softmax_cross_entropy(z, t):
     """Mean over rows of sum_k t_k (logsumexp(z) - z_k), computed stably."""
     m = z.max(axis=1, keepdims=True)
@@ -37,19 +49,23 @@ def generate_matrix_module(network: MatrixNetwork) -> str:
     """The module's source text (deterministic)."""
     derivation = derive_matrix(network)
     names = _names(network, derivation)
-    printer = MatrixPrinter(network, names)
-    line = lambda lhs, rhs: (f"{names[lhs]} = {printer.code(rhs)}"  # noqa: E731
-                             f"  # {math_text(lhs)} = {math_text(rhs)}  [{shape_text(lhs)}]")
-    forward = [line(l, r) for l, r in network.forward]
-    backward = [line(l, r) for l, r in derivation.program]
+    statements = Statements(MatrixPrinter(network, names), names)
+    forward, _ = statements.forward(network.forward)
+    fast_forward, steps = statements.forward(network.forward, readers=derivation.program)
+    returned = list(derivation.gradient.values())
+    backward = statements.backward(derivation.program, steps, returned, in_place=True)
     loss_needs = _closure(network.forward, network.loss_symbol)
     naive = []
     for p in network.params:
         chain = derivation.closure(p)
-        naive.append((p.name, [line(l, r) for l, r in chain]
-                      + [f"grads[{p.name!r}] = {names[derivation.gradient[p]]}"]))
-    code = "\n".join(forward + backward + [l for _, ls in naive for l in ls])
+        grad = derivation.gradient[p]
+        naive.append((p.name, statements.backward(chain, {}, [grad], in_place=True)
+                      + [f"grads[{p.name!r}] = {names[grad]}"]))
+    loss_lines = [statements.line(l, r) for l, r in network.forward if l in loss_needs]
+    code = "\n".join(forward + fast_forward + backward + loss_lines
+                     + [l for _, ls in naive for l in ls])
     helpers = [text for name, text in HELPERS.items() if name + "(" in code]
+    setup = _setup(network, names)
     return render(
         "matrix_module.py.j2",
         version=deltaprop.__version__, network_name=network.name,
@@ -60,15 +76,26 @@ def generate_matrix_module(network: MatrixNetwork) -> str:
         shapes="{" + ", ".join(f"{p.name!r}: {_shape(p)}" for p in network.params) + "}",
         input=names[network.inputs[0]], target=names[network.targets[0]],
         loss_key=repr(network.loss_symbol.name), loss_var=names[network.loss_symbol],
-        helpers=helpers, setup=_setup(network, names),
-        forward=forward, backward=backward,
-        loss_lines=[line(l, r) for l, r in network.forward if l in loss_needs],
+        helpers=helpers, forward_setup=setup + _ones_line(network, names, forward),
+        loss_setup=setup + _ones_line(network, names, loss_lines),
+        gradient_setup=setup + _ones_line(network, names, backward),
+        naive_setup=setup + _ones_line(network, names, [l for _, ls in naive for l in ls]),
+        forward=forward, fast_forward=fast_forward, backward=backward,
+        loss_lines=loss_lines,
         node_dict=", ".join(f"{s.name!r}: {names[s]}"
                             for s in network.nodes + (network.loss_symbol,)),
         grad_dict=", ".join(f"{p.name!r}: {names[derivation.gradient[p]]}"
                             for p in network.params),
         naive=naive,
     )
+
+
+def _ones_line(network, names, lines) -> list[str]:
+    """``ones_B``, the all-ones batch vector, when the lines sum over the batch with it."""
+    if not any(ONES + " @" in line for line in lines):
+        return []
+    x = names[network.inputs[0]]
+    return [f"{ONES} = np.ones(B, dtype={x}.dtype)  # 1 (B-vector): δ·1 sums over the batch by BLAS"]
 
 
 def _names(network, derivation) -> dict:

@@ -36,9 +36,11 @@ def forward(params, data):
     x = data['x']
     t = data['t']
     B = x.shape[0]
-    Z1 = x @ W1.T + b1  # Z1 = W1·X + b1·1ᵀ  [3×B]
+    Z1 = x @ W1.T  # W1·X  [3×B]
+    Z1 += b1  # Z1 = W1·X + b1·1ᵀ  [3×B]
     A1 = _sigmoid(Z1)  # A1 = sigmoid.(Z1)  [3×B]
-    Z2 = A1 @ W2.T + b2  # Z2 = W2·A1 + b2·1ᵀ  [2×B]
+    Z2 = A1 @ W2.T  # W2·A1  [2×B]
+    Z2 += b2  # Z2 = W2·A1 + b2·1ᵀ  [2×B]
     A2 = _sigmoid(Z2)  # A2 = sigmoid.(Z2)  [2×B]
     L = 1/2 * (((A2 - t)**2).sum() / B)  # L = (1/2)·mean((A2 - T)^∘2)  [scalar]
     return {'Z1': Z1, 'A1': A1, 'Z2': Z2, 'A2': A2, 'L': L}
@@ -70,19 +72,22 @@ def gradients(params, data):
     x = data['x']
     t = data['t']
     B = x.shape[0]
-    Z1 = x @ W1.T + b1  # Z1 = W1·X + b1·1ᵀ  [3×B]
+    ones_B = np.ones(B, dtype=x.dtype)  # 1 (B-vector): δ·1 sums over the batch by BLAS
+    Z1 = x @ W1.T  # W1·X  [3×B]
+    Z1 += b1  # Z1 = W1·X + b1·1ᵀ  [3×B]
     A1 = _sigmoid(Z1)  # A1 = sigmoid.(Z1)  [3×B]
-    Z2 = A1 @ W2.T + b2  # Z2 = W2·A1 + b2·1ᵀ  [2×B]
+    Z2 = A1 @ W2.T  # W2·A1  [2×B]
+    Z2 += b2  # Z2 = W2·A1 + b2·1ᵀ  [2×B]
     A2 = _sigmoid(Z2)  # A2 = sigmoid.(Z2)  [2×B]
     L = 1/2 * (((A2 - t)**2).sum() / B)  # L = (1/2)·mean((A2 - T)^∘2)  [scalar]
     delta_A2 = 1/B * (A2 - t)  # δ_A2 = (1/B)·(A2 - T)  [2×B]
-    delta_Z2 = delta_A2 * A2 * (1 - A2)  # δ_Z2 = δ_A2 ⊙ A2 ⊙ (1 - A2)  [2×B]
+    delta_Z2 = np.multiply(delta_A2, A2 * (1 - A2), out=delta_A2)  # δ_Z2 = δ_A2 ⊙ A2 ⊙ (1 - A2), in place into δ_A2  [2×B]
     delta_A1 = delta_Z2 @ W2  # δ_A1 = W2ᵀ·δ_Z2  [3×B]
-    delta_Z1 = delta_A1 * A1 * (1 - A1)  # δ_Z1 = δ_A1 ⊙ A1 ⊙ (1 - A1)  [3×B]
+    delta_Z1 = np.multiply(delta_A1, A1 * (1 - A1), out=delta_A1)  # δ_Z1 = δ_A1 ⊙ A1 ⊙ (1 - A1), in place into δ_A1  [3×B]
     grad_W1 = delta_Z1.T @ x  # ∂L/∂W1 = δ_Z1·Xᵀ  [3×2]
-    grad_b1 = delta_Z1.sum(axis=0)  # ∂L/∂b1 = δ_Z1·1  [3×1]
+    grad_b1 = ones_B @ delta_Z1  # ∂L/∂b1 = δ_Z1·1  [3×1]
     grad_W2 = delta_Z2.T @ A1  # ∂L/∂W2 = δ_Z2·A1ᵀ  [2×3]
-    grad_b2 = delta_Z2.sum(axis=0)  # ∂L/∂b2 = δ_Z2·1  [2×1]
+    grad_b2 = ones_B @ delta_Z2  # ∂L/∂b2 = δ_Z2·1  [2×1]
     return L, {'W1': grad_W1, 'b1': grad_b1, 'W2': grad_W2, 'b2': grad_b2}
 
 
@@ -95,34 +100,37 @@ def gradients_naive(params, data):
     x = data['x']
     t = data['t']
     B = x.shape[0]
-    Z1 = x @ W1.T + b1  # Z1 = W1·X + b1·1ᵀ  [3×B]
+    ones_B = np.ones(B, dtype=x.dtype)  # 1 (B-vector): δ·1 sums over the batch by BLAS
+    Z1 = x @ W1.T  # W1·X  [3×B]
+    Z1 += b1  # Z1 = W1·X + b1·1ᵀ  [3×B]
     A1 = _sigmoid(Z1)  # A1 = sigmoid.(Z1)  [3×B]
-    Z2 = A1 @ W2.T + b2  # Z2 = W2·A1 + b2·1ᵀ  [2×B]
+    Z2 = A1 @ W2.T  # W2·A1  [2×B]
+    Z2 += b2  # Z2 = W2·A1 + b2·1ᵀ  [2×B]
     A2 = _sigmoid(Z2)  # A2 = sigmoid.(Z2)  [2×B]
     L = 1/2 * (((A2 - t)**2).sum() / B)  # L = (1/2)·mean((A2 - T)^∘2)  [scalar]
     grads = {}
     # W1: its own chain from the loss
     delta_A2 = 1/B * (A2 - t)  # δ_A2 = (1/B)·(A2 - T)  [2×B]
-    delta_Z2 = delta_A2 * A2 * (1 - A2)  # δ_Z2 = δ_A2 ⊙ A2 ⊙ (1 - A2)  [2×B]
+    delta_Z2 = np.multiply(delta_A2, A2 * (1 - A2), out=delta_A2)  # δ_Z2 = δ_A2 ⊙ A2 ⊙ (1 - A2), in place into δ_A2  [2×B]
     delta_A1 = delta_Z2 @ W2  # δ_A1 = W2ᵀ·δ_Z2  [3×B]
-    delta_Z1 = delta_A1 * A1 * (1 - A1)  # δ_Z1 = δ_A1 ⊙ A1 ⊙ (1 - A1)  [3×B]
+    delta_Z1 = np.multiply(delta_A1, A1 * (1 - A1), out=delta_A1)  # δ_Z1 = δ_A1 ⊙ A1 ⊙ (1 - A1), in place into δ_A1  [3×B]
     grad_W1 = delta_Z1.T @ x  # ∂L/∂W1 = δ_Z1·Xᵀ  [3×2]
     grads['W1'] = grad_W1
     # b1: its own chain from the loss
     delta_A2 = 1/B * (A2 - t)  # δ_A2 = (1/B)·(A2 - T)  [2×B]
-    delta_Z2 = delta_A2 * A2 * (1 - A2)  # δ_Z2 = δ_A2 ⊙ A2 ⊙ (1 - A2)  [2×B]
+    delta_Z2 = np.multiply(delta_A2, A2 * (1 - A2), out=delta_A2)  # δ_Z2 = δ_A2 ⊙ A2 ⊙ (1 - A2), in place into δ_A2  [2×B]
     delta_A1 = delta_Z2 @ W2  # δ_A1 = W2ᵀ·δ_Z2  [3×B]
-    delta_Z1 = delta_A1 * A1 * (1 - A1)  # δ_Z1 = δ_A1 ⊙ A1 ⊙ (1 - A1)  [3×B]
-    grad_b1 = delta_Z1.sum(axis=0)  # ∂L/∂b1 = δ_Z1·1  [3×1]
+    delta_Z1 = np.multiply(delta_A1, A1 * (1 - A1), out=delta_A1)  # δ_Z1 = δ_A1 ⊙ A1 ⊙ (1 - A1), in place into δ_A1  [3×B]
+    grad_b1 = ones_B @ delta_Z1  # ∂L/∂b1 = δ_Z1·1  [3×1]
     grads['b1'] = grad_b1
     # W2: its own chain from the loss
     delta_A2 = 1/B * (A2 - t)  # δ_A2 = (1/B)·(A2 - T)  [2×B]
-    delta_Z2 = delta_A2 * A2 * (1 - A2)  # δ_Z2 = δ_A2 ⊙ A2 ⊙ (1 - A2)  [2×B]
+    delta_Z2 = np.multiply(delta_A2, A2 * (1 - A2), out=delta_A2)  # δ_Z2 = δ_A2 ⊙ A2 ⊙ (1 - A2), in place into δ_A2  [2×B]
     grad_W2 = delta_Z2.T @ A1  # ∂L/∂W2 = δ_Z2·A1ᵀ  [2×3]
     grads['W2'] = grad_W2
     # b2: its own chain from the loss
     delta_A2 = 1/B * (A2 - t)  # δ_A2 = (1/B)·(A2 - T)  [2×B]
-    delta_Z2 = delta_A2 * A2 * (1 - A2)  # δ_Z2 = δ_A2 ⊙ A2 ⊙ (1 - A2)  [2×B]
-    grad_b2 = delta_Z2.sum(axis=0)  # ∂L/∂b2 = δ_Z2·1  [2×1]
+    delta_Z2 = np.multiply(delta_A2, A2 * (1 - A2), out=delta_A2)  # δ_Z2 = δ_A2 ⊙ A2 ⊙ (1 - A2), in place into δ_A2  [2×B]
+    grad_b2 = ones_B @ delta_Z2  # ∂L/∂b2 = δ_Z2·1  [2×1]
     grads['b2'] = grad_b2
     return L, grads

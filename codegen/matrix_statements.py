@@ -1,0 +1,168 @@
+"""Code lines of the generated matrix functions, with the rewrites measured to speed them up.
+
+Every assignment ``lhs = rhs`` becomes one line ``name = code  # math  [shape]``, except:
+
+- a layer ``Z = W·A + b·1ᵀ`` adds its bias in place into the fresh product (``Z += b``);
+- ``Y = softmax(Z)`` and ``L = softmax_ce(Z, T)`` share one exponential (one helper call);
+- in ``gradients`` only (it returns no nodes): ``A = relu.(Z)`` overwrites Z when Z is used
+  elsewhere only as step.(Z), which then reads step.(A) (relu(z) > 0 exactly when z > 0); and
+  ``δ_Z = δ_A ⊙ F`` multiplies in place into δ_A when nothing later reads δ_A.
+
+Per-line medians on layers:784-256-128-10:relu:softmax-ce, float32, batch 1024 (of a ~5 ms step):
+bias add 0.14 -> 0.07 ms, ReLU masks 0.29 -> 0.19 ms, softmax + loss 0.25 -> 0.07 ms, bias
+gradients (``ones_B @ δ``, printer) 0.18 -> 0.08 ms, ReLU in place ~0.05 ms.  Fresh 1 MB
+temporaries cost no page faults here (0 minor faults per call: glibc reuses the memory), so no
+work buffers are cached between calls.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from symbolic.matrix.ops import Apply, Softmax, SoftmaxCrossEntropy
+from symbolic.matrix.text import math_text, shape_text
+
+
+class Statements:
+    """Prints assignments of one network as code lines; ``names`` maps symbols to code names."""
+
+    def __init__(self, printer, names: dict):
+        self.printer, self.names = printer, names
+
+    def line(self, lhs, rhs, code_rhs=None) -> str:
+        """``name = code  # lhs = rhs  [shape]`` (code printed from code_rhs when given)."""
+        code = self.printer.code(rhs if code_rhs is None else code_rhs)
+        return f"{self.names[lhs]} = {code}  # {math_text(lhs)} = {math_text(rhs)}  [{shape_text(lhs)}]"
+
+    def forward(self, assignments, readers=None) -> tuple[list, dict]:
+        """(lines, {step.(Z): step.(A)}); relus go in place when ``readers`` (the assignments
+        run after the forward ones, e.g. the δ sweep) is given."""
+        assignments = list(assignments)
+        fused = _softmax_pairs(assignments)
+        skipped = {loss for _, loss in fused.values()}
+        reusable = {} if readers is None else _relu_in_place(assignments, list(readers))
+        lines, substitutions = [], {}
+        for lhs, rhs in assignments:
+            if lhs in skipped:
+                continue
+            if lhs in fused:
+                lines.append(self._softmax_pair(*fused[lhs], assignments))
+            elif lhs in reusable:
+                lines.append(self._relu_in_place(lhs, rhs.arg))
+                substitutions[Apply("step", rhs.arg)] = Apply("step", lhs)
+            else:
+                lines.extend(self._assignment(lhs, rhs))
+        return lines, substitutions
+
+    def backward(self, program, substitutions: dict, kept: list, in_place: bool = False) -> list:
+        """Lines of the δ sweep; ``kept``: symbols still read after it (the returned gradients)."""
+        program = list(program)
+        lines = []
+        for i, (lhs, rhs) in enumerate(program):
+            code_rhs = rhs.xreplace(substitutions)
+            later = [r for _, r in program[i + 1:]]
+            target = _reusable_factor(code_rhs, later, kept, program) if in_place else None
+            if target is None:
+                lines.append(self.line(lhs, rhs, code_rhs))
+                continue
+            rest = [a for a in code_rhs.args if a != target]
+            rest_code = self.printer.code(rest[0] if len(rest) == 1 else sp.HadamardProduct(*rest))
+            lines.append(f"{self.names[lhs]} = np.multiply({self.names[target]}, {rest_code}, "
+                         f"out={self.names[target]})  # {math_text(lhs)} = {math_text(rhs)}, "
+                         f"in place into {math_text(target)}  [{shape_text(lhs)}]")
+        return lines
+
+    def _assignment(self, lhs, rhs) -> list:
+        bias = _bias_split(rhs)
+        if bias is None:
+            return [self.line(lhs, rhs)]
+        product, rest = bias
+        name = self.names[lhs]
+        return [f"{name} = {self.printer.code(product)}  # {math_text(product)}  [{shape_text(lhs)}]",
+                f"{name} += {self.printer.code(rest)}  # {math_text(lhs)} = {math_text(rhs)}  "
+                f"[{shape_text(lhs)}]"]
+
+    def _relu_in_place(self, lhs, z) -> str:
+        z_name = self.names[z]
+        return (f"{self.names[lhs]} = np.maximum({z_name}, 0, out={z_name})  # {math_text(lhs)} = "
+                f"relu.({math_text(z)}), in place: {math_text(z)} is read later only as "
+                f"step.({math_text(z)}) = step.({math_text(lhs)})  [{shape_text(lhs)}]")
+
+    def _softmax_pair(self, y, loss, assignments) -> str:
+        rhs = dict(assignments)[loss]
+        logits, target = (self.printer.emit(a, True)[0] for a in rhs.args)
+        return (f"{self.names[y]}, {self.names[loss]} = _softmax_and_cross_entropy({logits}, "
+                f"{target})  # {math_text(y)} = {math_text(dict(assignments)[y])}, "
+                f"{math_text(loss)} = {math_text(rhs)}  [{shape_text(y)}, scalar]")
+
+
+def _softmax_pairs(assignments) -> dict:
+    """{Y: (Y, L)} for each Y = softmax(Z) with a later L = softmax_ce(Z, T)."""
+    pairs = {}
+    for y, rhs in assignments:
+        if isinstance(rhs, Softmax):
+            for loss, other in assignments:
+                if isinstance(other, SoftmaxCrossEntropy) and other.logits == rhs.arg:
+                    pairs[y] = (y, loss)
+                    break
+    return pairs
+
+
+def _bias_split(rhs):
+    """(product, bias terms) when rhs is a matrix product plus broadcast bias columns b·1ᵀ."""
+    if not isinstance(rhs, sp.MatAdd):
+        return None
+    products = [a for a in rhs.args if _is_product(a)]
+    biases = [a for a in rhs.args if _is_bias(a)]
+    if len(products) != 1 or len(products) + len(biases) != len(rhs.args):
+        return None
+    return products[0], biases[0] if len(biases) == 1 else sp.MatAdd(*biases)
+
+
+def _is_product(expr) -> bool:
+    if not isinstance(expr, sp.MatMul):
+        return False
+    coeff, factors = expr.as_coeff_matrices()
+    return coeff == 1 and len(factors) >= 2 and not any(isinstance(f, sp.OneMatrix) for f in factors)
+
+
+def _is_bias(expr) -> bool:
+    if not isinstance(expr, sp.MatMul):
+        return False
+    coeff, factors = expr.as_coeff_matrices()
+    return (coeff == 1 and len(factors) == 2 and isinstance(factors[0], sp.MatrixSymbol)
+            and isinstance(factors[1], sp.OneMatrix) and factors[1].shape[0] == 1)
+
+
+def _relu_in_place(assignments, readers) -> dict:
+    """{A: Z} for A = relu.(Z) where Z is a computed node read elsewhere only inside step.(Z)."""
+    computed = {lhs: rhs for lhs, rhs in assignments}
+    out = {}
+    for lhs, rhs in assignments:
+        if isinstance(rhs, Apply) and rhs.name == "relu" and rhs.arg in computed:
+            z = rhs.arg
+            if (not isinstance(computed[z], sp.MatrixSymbol)
+                    and _only_under_step(z, assignments + readers, lhs)):
+                out[lhs] = z
+    return out
+
+
+def _only_under_step(z, assignments, relu_lhs) -> bool:
+    for lhs, rhs in assignments:
+        if lhs == relu_lhs or z not in rhs.free_symbols:
+            continue
+        stripped = rhs.xreplace({Apply("step", z): sp.ZeroMatrix(*z.shape)})
+        if z in stripped.free_symbols:
+            return False
+    return True
+
+
+def _reusable_factor(rhs, later, kept, program):
+    """The factor δ of a Hadamard product δ ⊙ F whose array may be overwritten, or None."""
+    if not isinstance(rhs, sp.HadamardProduct):
+        return None
+    computed = {lhs: r for lhs, r in program}
+    for factor in rhs.args:
+        fresh = factor in computed and not isinstance(computed[factor], (sp.MatrixSymbol, sp.Transpose))
+        if fresh and factor not in kept and not any(factor in r.free_symbols for r in later):
+            return factor
+    return None
