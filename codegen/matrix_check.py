@@ -13,7 +13,7 @@ def random_matrix_point(module, batch: int, seed: int, dtype=np.float64) -> tupl
     n_in = module.SHAPES[module.PARAMS[0]][1]
     n_out = module.SHAPES[module.PARAMS[-1]][0]
     x = rng.normal(0, 1, (batch, n_in)).astype(dtype)
-    if "_softmax_cross_entropy" in getattr(module, "__deltaprop_source__", ""):
+    if "_softmax_and_cross_entropy(" in getattr(module, "__deltaprop_source__", ""):
         t = np.eye(n_out, dtype=dtype)[rng.integers(0, n_out, batch)]
     else:
         t = rng.uniform(0, 1, (batch, n_out)).astype(dtype)

@@ -37,11 +37,6 @@ HELPERS = {
     loss = (t * (np.log(s) - shifted)).sum() / z.shape[0]  # mean of sum_k t_k (lse - z_k)
     e /= s  # softmax
     return e, loss''',
-    "_softmax_cross_entropy": '''def _softmax_cross_entropy(z, t):
-    """Mean over rows of sum_k t_k (logsumexp(z) - z_k), computed stably."""
-    m = z.max(axis=1, keepdims=True)
-    lse = m + np.log(np.exp(z - m).sum(axis=1, keepdims=True))
-    return (t * (lse - z)).sum() / z.shape[0]''',
 }
 
 
@@ -61,7 +56,7 @@ def generate_matrix_module(network: MatrixNetwork) -> str:
         grad = derivation.gradient[p]
         naive.append((p.name, statements.backward(chain, {}, [grad], in_place=True)
                       + [f"grads[{p.name!r}] = {names[grad]}"]))
-    loss_lines = [statements.line(l, r) for l, r in network.forward if l in loss_needs]
+    loss_lines, _ = statements.forward([(l, r) for l, r in network.forward if l in loss_needs])
     code = "\n".join(forward + fast_forward + backward + loss_lines
                      + [l for _, ls in naive for l in ls])
     helpers = [text for name, text in HELPERS.items() if name + "(" in code]

@@ -106,7 +106,7 @@ class MatrixPrinter:
 
     def _print_SoftmaxCrossEntropy(self, expr, t):
         z, target = (self.emit(a, True)[0] for a in expr.args)
-        return f"_softmax_cross_entropy({z}, {target})", ATOM
+        return f"_softmax_and_cross_entropy({z}, {target})[1]", ATOM  # the loss alone
 
     def _print_Mean(self, expr, t):
         return f"{_wrap(self.emit(expr.arg, True), ATOM)}.sum() / B", PRODUCT

@@ -55,9 +55,11 @@ def loss(params, data):
     x = data['x']
     t = data['t']
     B = x.shape[0]
-    Z1 = x @ W1.T + b1  # Z1 = W1·X + b1·1ᵀ  [3×B]
+    Z1 = x @ W1.T  # W1·X  [3×B]
+    Z1 += b1  # Z1 = W1·X + b1·1ᵀ  [3×B]
     A1 = _sigmoid(Z1)  # A1 = sigmoid.(Z1)  [3×B]
-    Z2 = A1 @ W2.T + b2  # Z2 = W2·A1 + b2·1ᵀ  [2×B]
+    Z2 = A1 @ W2.T  # W2·A1  [2×B]
+    Z2 += b2  # Z2 = W2·A1 + b2·1ᵀ  [2×B]
     A2 = _sigmoid(Z2)  # A2 = sigmoid.(Z2)  [2×B]
     L = 1/2 * (((A2 - t)**2).sum() / B)  # L = (1/2)·mean((A2 - T)^∘2)  [scalar]
     return L

@@ -35,13 +35,6 @@ def _softmax_and_cross_entropy(z, t):
     return e, loss
 
 
-def _softmax_cross_entropy(z, t):
-    """Mean over rows of sum_k t_k (logsumexp(z) - z_k), computed stably."""
-    m = z.max(axis=1, keepdims=True)
-    lse = m + np.log(np.exp(z - m).sum(axis=1, keepdims=True))
-    return (t * (lse - z)).sum() / z.shape[0]
-
-
 def forward(params, data):
     """Every node over the batch, and the loss."""
     W1 = params['W1']
@@ -69,10 +62,12 @@ def loss(params, data):
     x = data['x']
     t = data['t']
     B = x.shape[0]
-    Z1 = x @ W1.T + b1  # Z1 = W1·X + b1·1ᵀ  [8×B]
+    Z1 = x @ W1.T  # W1·X  [8×B]
+    Z1 += b1  # Z1 = W1·X + b1·1ᵀ  [8×B]
     A1 = np.maximum(Z1, 0)  # A1 = relu.(Z1)  [8×B]
-    Z2 = A1 @ W2.T + b2  # Z2 = W2·A1 + b2·1ᵀ  [3×B]
-    L = _softmax_cross_entropy(Z2, t)  # L = softmax_ce(Z2, T)  [scalar]
+    Z2 = A1 @ W2.T  # W2·A1  [3×B]
+    Z2 += b2  # Z2 = W2·A1 + b2·1ᵀ  [3×B]
+    L = _softmax_and_cross_entropy(Z2, t)[1]  # L = softmax_ce(Z2, T)  [scalar]
     return L
 
 

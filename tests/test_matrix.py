@@ -97,6 +97,25 @@ def test_naive_equals_shared_and_forward_matches_loss(sizes, activation, loss):
         np.testing.assert_array_equal(naive[k], grads[k])
 
 
+@pytest.mark.parametrize("sizes,activation,loss", CASES)
+def test_in_place_rewrites_never_touch_the_callers_arrays(sizes, activation, loss):
+    """The generated code writes in place (bias, ReLU, δ masks) only into arrays it made:
+    read-only inputs raise on any write, and a second call gives the same numbers."""
+    net = layers(sizes, activation, loss)
+    module = load_module(generate_module(net))
+    params, data = _random_problem(net, module, batch=5, seed=11)
+    for array in list(params.values()) + list(data.values()):
+        array.setflags(write=False)
+    first = module.gradients(params, data)
+    second = module.gradients(params, data)
+    naive = module.gradients_naive(params, data)
+    nodes = module.forward(params, data)
+    assert first[0] == second[0] == naive[0] == module.loss(params, data) == nodes["L"]
+    for k in module.PARAMS:
+        np.testing.assert_array_equal(first[1][k], second[1][k])
+        np.testing.assert_array_equal(first[1][k], naive[1][k])
+
+
 def test_float32_in_float32_out():
     net = parse_layers("layers:6-5-4:relu:softmax-ce")
     module = load_module(generate_module(net))
@@ -120,7 +139,8 @@ def test_derivation_is_the_textbook_recursion():
 def test_generated_code_uses_matmul_and_is_deterministic():
     net = parse_layers("layers:4-3-2:tanh:squared")
     source = generate_module(net)
-    assert "x @ W1.T + b1" in source and "delta_Z1.T @ x" in source
+    assert "Z1 = x @ W1.T  #" in source and "Z1 += b1  #" in source
+    assert "delta_Z1.T @ x" in source and "ones_B @ delta_Z1" in source
     assert source == generate_module(parse_layers("layers:4-3-2:tanh:squared"))
 
 
