@@ -68,7 +68,7 @@ class MatrixNetwork:
         if name in SCALAR_ONLY:  # a command written for scalar networks: one clear line
             raise NetworkError(f"{self.name} is a matrix-level network; this command needs a "
                                "scalar network (mlp:SIZES:ACT:LOSS). Matrix networks support "
-                               "generate, check, train and derive")
+                               "info, build, generate, check, train and derive")
         raise AttributeError(name)
 
     def __repr__(self):
