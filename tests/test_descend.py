@@ -6,11 +6,13 @@ from symbolic.formula import FormulaError, parse_formula
 from deltaprop.training.descent import descend
 import sympy as sp
 
-X = sp.Symbol("x")
+from symbolic import relu, sigmoid
+
+X = sp.Symbol("x", real=True)  # the spec whitelist makes every name real
 
 
 def test_seed_x_squared_from_1_2_with_eta_0_3():
-    run = descend(parse_formula("x^2"), X, 1.2, 0.3, 4)
+    run = descend(parse_formula("x^2")[0], X, 1.2, 0.3, 4)
     assert run.iterates[1:] == pytest.approx([0.48, 0.192, 0.0768, 0.03072], rel=1e-12)
 
 
@@ -19,26 +21,42 @@ def test_seed_x_squared_from_1_2_with_eta_0_3():
     (0.25, [2, -2, 2, -2], "oscillates"), (0.24, [2, -1.84], "converges slowly"),
     (0.1, [2, 0.4, 0.08], "converges fast")])
 def test_seed_4x_squared_learning_rates(lr, start, verdict):
-    run = descend(parse_formula("4*x^2"), X, 2, lr, 6)
+    run = descend(parse_formula("4*x^2")[0], X, 2, lr, 6)
     assert run.iterates[:len(start)] == pytest.approx(start, rel=1e-12)
     assert run.verdict.startswith(verdict)
 
 
 def test_overflow_is_reported_as_divergence():
-    run = descend(parse_formula("exp(x^2)"), X, 3, 10, 8)
+    run = descend(parse_formula("exp(x^2)")[0], X, 3, 10, 8)
     assert run.verdict.startswith("diverges")
 
 
 @pytest.mark.parametrize("text", ["__import__('os')", "x.real", "4x", "y + 1", "[x]",
-                                  "lambda: 1", "exp(x, 2)", "9^9^9", "True", "abs(x)",
+                                  "lambda: 1", "exp(x, 2)", "9^9^9", "True", "abs(x, x)",
+                                  "((10^999)^999)^999*x", "x^999^999", "", "x; x", "import os",
                                   "-" * 999 + "x", "(" * 300 + "x" + ")" * 300, "x" * 2000])
 def test_parser_rejects_everything_outside_the_whitelist(text):
     with pytest.raises(FormulaError, match="formula"):
         parse_formula(text)
 
 
+def test_parser_errors_name_the_column_and_the_limit():
+    with pytest.raises(FormulaError, match=r"^formula 'x\^999\^999': column 3: constant too large"):
+        parse_formula("x^999^999")
+    with pytest.raises(FormulaError, match=r"column 5: unknown name 'y'"):
+        parse_formula("x + y", "x")
+
+
+def test_parser_shares_the_spec_functions_and_variable_names():
+    expr, w = parse_formula("sigmoid(w) + relu(w)", "w")
+    assert expr == sigmoid(w) + relu(w) and w.name == "w"
+    with pytest.raises(FormulaError, match="Python keyword"):
+        parse_formula("lambda", "lambda")
+
+
 def test_parser_builds_the_expected_expression():
-    assert parse_formula("-x^3/2 + exp(-x)*sqrt(x) - log(x) + sin(x)*cos(x) + tanh(x)") == (
+    expr, x = parse_formula("-x^3/2 + exp(-x)*sqrt(x) - log(x) + sin(x)*cos(x) + tanh(x)")
+    assert x == X and expr == (
         -X**3 / 2 + sp.exp(-X) * sp.sqrt(X) - sp.log(X) + sp.sin(X) * sp.cos(X) + sp.tanh(X))
 
 

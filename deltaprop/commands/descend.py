@@ -23,8 +23,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    expr = parse_formula(args.formula, [args.var])
-    x = sp.Symbol(args.var)
+    expr, x = parse_formula(args.formula, args.var)
     rates = _rates(args.lr)
     if args.steps < 1:
         raise DeltapropError(f"--steps must be at least 1, got {args.steps}")

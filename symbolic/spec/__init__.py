@@ -25,16 +25,19 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Sequence
+
+import sympy as sp
 
 from ..errors import NetworkError
 from ..network import Network
 from .build import Builder
-from .statements import read_line
+from .statements import name_problem, read_expression, read_line
 from .text import FUNCTIONS, LIMITS, Limits, SpecError, decode
 from .write import format_spec
 
 __all__ = ["FUNCTIONS", "LIMITS", "Limits", "SpecError", "format_spec", "load_spec_file",
-           "parse_spec"]
+           "parse_expression", "parse_spec"]
 
 
 def load_spec_file(path: str | os.PathLike, limits: Limits = LIMITS) -> Network:
@@ -61,3 +64,15 @@ def parse_spec(source: str | bytes, filename: str = "<spec>", name: str | None =
     title = name or (Path(filename).stem if not filename.startswith("<") else "spec")
     last_line = max(1, len(text.rstrip("\r\n").split("\n")))
     return Builder(filename, limits).network(title, statements, last_line)
+
+
+def parse_expression(text: str, names: Sequence[str], filename: str = "<expression>",
+                     limits: Limits = LIMITS) -> tuple[sp.Expr, list[sp.Symbol]]:
+    """(expression, symbols of ``names``) for one expression under the spec's whitelist and
+    limits, e.g. a formula given on the command line; problems are ``SpecError``s on line 1."""
+    for name in names:
+        problem = name_problem(name, limits)
+        if problem:
+            raise SpecError(filename, 1, 1, f"variable name: {problem}")
+    line, tree = read_expression(filename, text, limits)
+    return Builder(filename, limits).expression(line, tree, list(names))

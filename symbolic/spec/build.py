@@ -61,6 +61,11 @@ class Builder:
                             "no 'loss = EXPR' line: the loss is required (once)")
         return self._network(title, equations)
 
+    def expression(self, line: Line, tree: ast.expr, names: list) -> tuple[sp.Expr, list]:
+        """(expression, symbols of ``names``): one expression tree over the given names."""
+        symbols = [self._declare(name, "input", line, 0) for name in names]
+        return self._expression(Definition(line, "", 0, tree)), symbols
+
     def _definitions(self, statements) -> dict[str, _Entry]:
         first: dict[str, _Entry] = {}
         for s in statements:

@@ -51,11 +51,7 @@ def read_line(filename: str, number: int, raw: str, limits: Limits):
         raise SpecError(filename, number, 1, f"line too long: {len(text):,} characters, "
                         f"over the limit of {limits.line_chars:,}")
     code = text.split("#", 1)[0]
-    for col, c in enumerate(code):
-        if not (c.isprintable() or c == "\t"):
-            raise line.error(col, f"control character U+{ord(c):04X} is not allowed"
-                             if unicodedata.category(c) in ("Cc", "Cf") else
-                             f"unprintable character U+{ord(c):04X} is not allowed")
+    _check_characters(line, code)
     if not code.strip():
         return None
     head = _HEAD.match(code)
@@ -70,6 +66,32 @@ def read_line(filename: str, number: int, raw: str, limits: Limits):
         raise line.error(head.start(1), f"unknown directive {head.group(1)!r} (a line is "
                          "'input/target/param NAMES' or 'NAME = EXPR')", len(head.group(1)))
     return _definition(line, code, limits)
+
+
+def read_expression(filename: str, text: str, limits: Limits) -> tuple[Line, ast.expr]:
+    """(line, tree) of a text that holds one expression and nothing else (e.g. a formula)."""
+    line = Line(filename, 1, text)
+    if len(text) > limits.line_chars:
+        raise line.error(0, f"too long: {len(text):,} characters, over the limit of "
+                         f"{limits.line_chars:,}")
+    _check_characters(line, text)
+    if not text.strip():
+        raise line.error(0, "empty expression")
+    line.code, line.cols = _translate(line, text, limits)
+    tree = _parse(line)
+    if len(tree.body) != 1:
+        raise line.node_error(tree.body[-1], "one expression only")
+    if not isinstance(tree.body[0], ast.Expr):
+        raise line.node_error(tree.body[0], "expected an expression, not a statement")
+    return line, tree.body[0].value
+
+
+def _check_characters(line: Line, code: str) -> None:
+    for col, c in enumerate(code):
+        if not (c.isprintable() or c == "\t"):
+            raise line.error(col, f"control character U+{ord(c):04X} is not allowed"
+                             if unicodedata.category(c) in ("Cc", "Cf") else
+                             f"unprintable character U+{ord(c):04X} is not allowed")
 
 
 def _declaration(line: Line, role: str, rest: str, offset: int, limits: Limits) -> Declaration:
