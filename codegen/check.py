@@ -10,6 +10,9 @@ FD_TOLERANCE = 1e-6
 NAIVE_TOLERANCE = 1e-9
 #: Below this magnitude naive and δ gradients are compared absolutely (both are round-off there).
 NAIVE_FLOOR = 1e-6
+#: Random points tried until one has a nonzero gradient (dead ReLUs can zero every gradient,
+#: and a comparison of zeros with zeros proves nothing).
+MAX_POINTS = 20
 
 
 @dataclass(frozen=True)
@@ -22,18 +25,43 @@ class CheckResult:
     fd_error: float
     naive_error: float | None      # None when gradients_naive is not generated (too many paths)
     loss_error: float
+    points: int = 1                # random points drawn to find one with a nonzero gradient
+    zero_gradient: bool = False    # every gradient was zero at every point: nothing was checked
 
     @property
     def ok(self) -> bool:
         naive_ok = self.naive_error is None or self.naive_error <= NAIVE_TOLERANCE
-        return self.fd_error <= FD_TOLERANCE and naive_ok and self.loss_error <= NAIVE_TOLERANCE
+        return (self.fd_error <= FD_TOLERANCE and naive_ok and self.loss_error <= NAIVE_TOLERANCE
+                and not self.zero_gradient)
 
     def summary(self) -> str:
         naive = "not generated" if self.naive_error is None else f"{self.naive_error:.1e}"
-        return (f"check {self.network}: batch {self.batch}, {self.directions} random directions; "
-                f"max relative error vs central differences {self.fd_error:.1e} "
-                f"(tolerance {FD_TOLERANCE:.0e}), vs gradients_naive {naive}: "
-                + ("ok" if self.ok else "FAILED"))
+        if self.zero_gradient:
+            where = (f"every gradient is zero at all {self.points} random points, so the "
+                     "comparison proves nothing")
+        else:
+            where = (f"max relative error vs central differences {self.fd_error:.1e} "
+                     f"(tolerance {FD_TOLERANCE:.0e}), vs gradients_naive {naive}")
+        tried = (f" (point {self.points}: the gradients were all zero at the earlier ones)"
+                 if self.points > 1 and not self.zero_gradient else "")
+        return (f"check {self.network}: batch {self.batch}, {self.directions} random directions"
+                f"{tried}; {where}: " + self.verdict)
+
+    @property
+    def verdict(self) -> str:
+        """``ok``, ``FAILED``, or ``NOT VERIFIED`` (all gradients zero: nothing was compared)."""
+        return "ok" if self.ok else "NOT VERIFIED" if self.zero_gradient else "FAILED"
+
+
+def live_point(module, draw, batch: int, seed: int):
+    """(params, data, loss, grads, points drawn): the first of up to ``MAX_POINTS`` random
+    points ``draw(module, batch, seed)`` where some gradient is nonzero (else the last one)."""
+    for points in range(1, MAX_POINTS + 1):
+        params, data = draw(module, batch, seed + 1000 * (points - 1))
+        loss, grads = module.gradients(params, data)
+        if any(np.any(np.asarray(g) != 0) for g in grads.values()):
+            break
+    return params, data, loss, grads, points
 
 
 def random_point(module, batch: int, seed: int) -> tuple[dict, dict]:
@@ -53,8 +81,7 @@ def check_gradients(module, network=None, batch: int = 16, seed: int = 0, direct
         from .matrix_check import check_matrix_gradients
 
         return check_matrix_gradients(module, network, batch, seed, directions, step)
-    params, data = random_point(module, batch, seed)
-    loss, grads = module.gradients(params, data)
+    params, data, loss, grads, points = live_point(module, random_point, batch, seed)
     names = list(module.PARAMS)
     g = np.array([grads[n] for n in names])
     rng = np.random.default_rng(seed + 1)
@@ -76,7 +103,7 @@ def check_gradients(module, network=None, batch: int = 16, seed: int = 0, direct
                           [relative_error(naive_loss, loss, floor=NAIVE_FLOOR)])
     name = getattr(network, "name", None) or getattr(module, "__name__", "module")
     return CheckResult(name, batch, directions, fd_error, naive_error,
-                       relative_error(module.loss(params, data), loss))
+                       relative_error(module.loss(params, data), loss), points, not g.any())
 
 
 def relative_error(a: float, b: float, scale: float = 0.0, floor: float = 1e-12) -> float:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .check import CheckResult, relative_error
+from .check import CheckResult, live_point, relative_error
 
 
 def random_matrix_point(module, batch: int, seed: int, dtype=np.float64) -> tuple[dict, dict]:
@@ -24,8 +24,7 @@ def check_matrix_gradients(module, network=None, batch: int = 16, seed: int = 0,
                            directions: int = 8, step: float = 1e-5) -> CheckResult:
     """Central differences along random unit directions in the space of all parameter arrays,
     ``gradients_naive`` and ``loss`` against ``gradients`` (float64)."""
-    params, data = random_matrix_point(module, batch, seed)
-    loss, grads = module.gradients(params, data)
+    params, data, loss, grads, points = live_point(module, random_matrix_point, batch, seed)
     names = list(module.PARAMS)
     rng = np.random.default_rng(seed + 1)
     g_norm = float(np.sqrt(sum(np.sum(grads[n] ** 2) for n in names)))
@@ -43,7 +42,8 @@ def check_matrix_gradients(module, network=None, batch: int = 16, seed: int = 0,
                       + [relative_error(float(naive_loss), float(loss))])
     name = getattr(network, "name", None) or getattr(module, "__name__", "module")
     return CheckResult(name, batch, directions, fd_error, naive_error,
-                       relative_error(float(module.loss(params, data)), float(loss)))
+                       relative_error(float(module.loss(params, data)), float(loss)),
+                       points, g_norm == 0)
 
 
 def _array_error(a, b) -> float:

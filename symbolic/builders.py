@@ -18,6 +18,10 @@ from .network import Network
 
 LOSSES = ("squared", "bce", "softmax-ce")
 
+#: Most parameters an ``mlp:`` name builds (mlp:784-128-10, 101,770 weights, takes ~15 s; every
+#: scalar weight is a symbol with its own edges and partials).  A .py file may call ``mlp()``.
+MAX_MLP_PARAMS = 250_000
+
 
 @dataclass
 class LayerNames:
@@ -81,6 +85,7 @@ def mlp(sizes: Sequence[int], activation: str = "sigmoid", loss: str = "squared"
         raise NetworkError(f"unknown activation {activation!r}; choose from {', '.join(ACTIVATIONS)}")
     if loss not in LOSSES:
         raise NetworkError(f"unknown loss {loss!r}; choose from {', '.join(LOSSES)}")
+    _check_softmax_outputs(sizes, loss)
     names = LayerNames("_" if max(sizes) >= 10 else "")
     state = Layers(names)
     xs = [names("x", None, i) for i in range(1, sizes[0] + 1)]
@@ -108,3 +113,28 @@ def _output_loss(state: Layers, loss: str, zs, outs, ts, depth: int) -> sp.Expr:
     for k, z in enumerate(zs, 1):
         state.equations.append((state.names("a", depth, k), sp.exp(z - s)))
     return sp.Add(*[t * (s - z) for z, t in zip(zs, ts)])
+
+
+def parse_sizes_name(name: str, kind: str, example: str, max_params: int,
+                     hint: str) -> tuple[list[int], str, str]:
+    """(sizes, activation, loss) of a name ``KIND:SIZES:ACTIVATION:LOSS`` such as ``example``;
+    at most ``max_params`` weights and biases, else an error that ends with ``hint``."""
+    parts = name.split(":")
+    if len(parts) != 4 or parts[0] != kind:
+        raise NetworkError(f"{name!r}: expected {kind}:SIZES:ACTIVATION:LOSS, e.g. {example}")
+    try:
+        sizes = [int(s) for s in parts[1].split("-")]
+    except ValueError:
+        raise NetworkError(f"{name!r}: sizes must be integers joined by '-', "
+                           f"e.g. {example.split(':')[1]}") from None
+    params = sum(n_in * n_out + n_out for n_in, n_out in zip(sizes, sizes[1:]))
+    if params > max_params:
+        raise NetworkError(f"{kind}:{parts[1]} has {params:,} weights and biases, over the "
+                           f"limit of {max_params:,} for {kind}: names; {hint}")
+    return sizes, parts[2], parts[3]
+
+
+def _check_softmax_outputs(sizes: list, loss: str) -> None:
+    if loss == "softmax-ce" and sizes[-1] < 2:
+        raise NetworkError("softmax-ce needs at least two outputs: the softmax of one output is "
+                           "always 1 and the loss always 0 (use bce for one output)")

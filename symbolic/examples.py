@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .builders import mlp
+from .builders import MAX_MLP_PARAMS, mlp, parse_sizes_name
 from .errors import NetworkError
 from .functions import sigmoid
 from .network import Network
@@ -98,13 +98,7 @@ def builtin(name: str) -> Network:
 
 
 def _parse_mlp(name: str) -> Network:
-    parts = name.split(":")
-    if len(parts) != 4:
-        raise NetworkError(f"{name!r}: expected mlp:SIZES:ACTIVATION:LOSS, "
-                           "e.g. mlp:2-3-1:sigmoid:squared")
-    _, sizes, activation, loss = parts
-    try:
-        widths = [int(s) for s in sizes.split("-")]
-    except ValueError:
-        raise NetworkError(f"{name!r}: sizes must be integers joined by '-', e.g. 2-3-1") from None
-    return mlp(widths, activation, loss)
+    sizes, activation, loss = parse_sizes_name(
+        name, "mlp", "mlp:2-3-1:sigmoid:squared", MAX_MLP_PARAMS,
+        "use layers:SIZES:ACT:LOSS for matrix-level code, or call symbolic.mlp() in a .py file")
+    return mlp(sizes, activation, loss)

@@ -32,6 +32,7 @@ def test_info_groups_large_networks(capsys):
     (["info", "seed-999"], "unknown network 'seed-999'"),
     (["info", "mlp:2-x-1:sigmoid:squared"], "sizes must be integers"),
     (["info", "mlp:2-1:sigmoid"], "expected mlp:SIZES:ACTIVATION:LOSS"),
+    (["info", "mlp:5000-5000-1:sigmoid:squared"], "25,010,001 weights and biases, over the limit"),
     (["info", "missing.py"], "missing.py: no such file"),
 ])
 def test_errors_are_one_line_with_exit_code_2(capsys, argv, message):

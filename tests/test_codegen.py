@@ -206,6 +206,30 @@ def test_check_detects_a_wrong_gradient():
     assert not result.ok and result.fd_error > 1e-5 and "FAILED" in result.summary()
 
 
+def test_check_never_passes_on_gradients_that_are_all_zero(tmp_path, capsys):
+    """relu(-exp(w)) is 0 with derivative 0 everywhere: zeros equal zeros, which proves nothing."""
+    from deltaprop.cli import main
+    from symbolic.spec import parse_spec
+
+    text = "input x\ntarget t\nparam w\ny = relu(-exp(w))*x\nloss = (y - t)^2/2\n"
+    network = parse_spec(text, "dead.net")
+    result = check_gradients(codegen.load_module(network), network)
+    assert result.zero_gradient and result.points == codegen.check.MAX_POINTS
+    assert not result.ok and result.summary().endswith("proves nothing: NOT VERIFIED")
+    (tmp_path / "dead.net").write_text(text)
+    assert main(["check", str(tmp_path / "dead.net")]) == 1
+    assert "NOT VERIFIED" in capsys.readouterr().out
+
+
+def test_check_moves_on_from_a_point_with_dead_relus():
+    network = builtin("mlp:2-3-1:relu:squared")
+    module = codegen.load_module(network)
+    _, grads = module.gradients(*random_point(module, 16, 0))
+    assert not any(grads.values())  # every ReLU of the first point is dead
+    result = check_gradients(module, network)
+    assert result.ok and result.points > 1 and not result.zero_gradient
+
+
 def test_emitter_registry():
     class Other:
         name = "other"
@@ -227,6 +251,8 @@ from hypothesis import given, settings, strategies as st  # noqa: E402
        activation=st.sampled_from(["sigmoid", "tanh", "softplus", "identity"]),
        loss=st.sampled_from(["squared", "bce", "softmax-ce"]), seed=st.integers(0, 10_000))
 def test_random_builder_mlps_pass_the_check(sizes, activation, loss, seed):
+    if loss == "softmax-ce":
+        sizes[-1] = max(sizes[-1], 2)  # a softmax of one output is constant (the builder refuses it)
     network = builtin(f"mlp:{'-'.join(map(str, sizes))}:{activation}:{loss}")
     result = check_gradients(codegen.load_module(network), network, batch=4, seed=seed)
     assert result.ok, result.summary()

@@ -118,6 +118,8 @@ def test_seed_product_ties_naive_and_delta():
        activation=st.sampled_from(["sigmoid", "tanh", "relu", "softplus", "identity"]),
        loss=st.sampled_from(["squared", "bce", "softmax-ce"]), bias=st.booleans())
 def test_delta_below_naive_for_every_mlp_of_depth_two_or_more(sizes, activation, loss, bias):
+    if loss == "softmax-ce":
+        sizes[-1] = max(sizes[-1], 2)  # a softmax of one output is constant (the builder refuses it)
     network = mlp(sizes, activation, loss, bias=bias)   # depth = len(sizes) - 1 >= 2
     c = compare(network, NO_SCRATCH)
     assert c.delta.total < c.naive.total, (sizes, activation, loss, bias)

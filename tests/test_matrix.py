@@ -153,6 +153,8 @@ def test_layers_name_is_a_network_everywhere():
     ("layers:2-3-1:gelu:squared", "unknown activation"),
     ("layers:2-3-1:relu:hinge", "unknown loss"),
     ("layers:2-3-1", "expected layers:SIZES"),
+    ("layers:2-3-1:relu:softmax-ce", "softmax-ce needs at least two outputs"),
+    ("layers:100000-1000-1:relu:squared", "100,002,001 weights and biases, over the limit"),
 ])
 def test_bad_layers_names(spec, message):
     with pytest.raises(NetworkError, match=message):

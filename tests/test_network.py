@@ -84,6 +84,7 @@ def test_builder_names_and_sizes():
     (([2], "sigmoid", "squared"), "at least two"),
     (([2, 1], "swish", "squared"), "unknown activation"),
     (([2, 1], "sigmoid", "hinge"), "unknown loss"),
+    (([2, 3, 1], "sigmoid", "softmax-ce"), "softmax-ce needs at least two outputs"),
 ])
 def test_builder_errors(args, message):
     with pytest.raises(NetworkError, match=message):

@@ -3,12 +3,17 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ..builders import parse_sizes_name
 from ..errors import NetworkError
 from .functions import ACTIVATIONS, activate
 from .network import MatrixNetwork
 from .ops import BATCH, Mean, Softmax, SoftmaxCrossEntropy, hadamard
 
 LOSSES = ("squared", "softmax-ce")
+
+#: Most weights and biases a ``layers:`` name builds: 100 M are 0.8 GB per float64 copy, and
+#: ``check`` and ``train`` hold several copies.
+MAX_LAYERS_PARAMS = 100_000_000
 
 
 def layers(sizes, activation: str = "sigmoid", loss: str = "squared",
@@ -49,15 +54,10 @@ def layers(sizes, activation: str = "sigmoid", loss: str = "squared",
 
 def parse_layers(spec: str) -> MatrixNetwork:
     """The network named ``layers:SIZES:ACTIVATION:LOSS``, e.g. ``layers:784-256-10:relu:softmax-ce``."""
-    parts = spec.split(":")
-    if len(parts) != 4 or parts[0] != "layers":
-        raise NetworkError(f"{spec!r}: expected layers:SIZES:ACTIVATION:LOSS, "
-                           "e.g. layers:784-256-128-10:relu:softmax-ce")
-    try:
-        sizes = [int(s) for s in parts[1].split("-")]
-    except ValueError:
-        raise NetworkError(f"{spec!r}: sizes must be integers joined by '-', e.g. 4-8-3") from None
-    return layers(sizes, parts[2], parts[3])
+    sizes, activation, loss = parse_sizes_name(
+        spec, "layers", "layers:784-256-128-10:relu:softmax-ce", MAX_LAYERS_PARAMS,
+        "call symbolic.matrix.layers() in a .py file for more")
+    return layers(sizes, activation, loss)
 
 
 def _check(sizes, activation, loss) -> list:
@@ -68,4 +68,7 @@ def _check(sizes, activation, loss) -> list:
         raise NetworkError(f"unknown activation {activation!r}; choose from {', '.join(ACTIVATIONS)}")
     if loss not in LOSSES:
         raise NetworkError(f"unknown loss {loss!r} for layers:...; choose from {', '.join(LOSSES)}")
+    if loss == "softmax-ce" and sizes[-1] < 2:
+        raise NetworkError("softmax-ce needs at least two outputs: the softmax of one output is "
+                           "always 1 and the loss always 0")
     return sizes
