@@ -63,10 +63,9 @@ def casadi_counts(sizes: list[int]):
                 z = z + w * ai
             out.append(1 / (1 + ca.exp(-(z + b))))
         a = out
-    loss = (a[0] - ts[0]) ** 2
+    loss = (a[0] - ts[0]) ** 2 / 2          # ½(y_k − t_k)² per output, as mlp() writes it
     for y, t in zip(a[1:], ts[1:]):
-        loss = loss + (y - t) ** 2
-    loss = loss / 2
+        loss = loss + (y - t) ** 2 / 2
     p = ca.vertcat(*params)
     args = [ca.vertcat(*xs), ca.vertcat(*ts), p]
     both = ca.Function("vg", args, [loss, ca.gradient(loss, p)])

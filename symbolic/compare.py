@@ -83,7 +83,8 @@ class Comparison:
             "naive": self.naive.as_dict(),
             "delta": self.delta.as_dict(),
             "from_scratch": scratch.cost.as_dict() if scratch.done else None,
-            "from_scratch_info": {"attempted": scratch.done, "estimated_inlined_ops":
+            "from_scratch_info": {"attempted": scratch.attempted, "finished": scratch.done,
+                                  "estimated_inlined_ops":
                                   scratch.estimated_ops, "seconds": scratch.seconds,
                                   "note": scratch.note,
                                   "forward_without_loss_plus_delta": self.gradient_total},

@@ -407,14 +407,16 @@ class Derivation:
             title=title, sections=render_blocks(self.sections, target),
             command=self.command(), point=point)
 
-    def command(self) -> str:
-        """The ``deltaprop derive`` command that writes this document."""
-        parts = ["deltaprop derive", self.network.name]
-        if self.requested is not None:
+    def command(self, verb: str = "derive") -> str:
+        """The ``deltaprop derive`` command that writes this document, or with ``verb="graph"``
+        the ``deltaprop graph`` command of its picture (which takes the point only)."""
+        derive = verb == "derive"
+        parts = [f"deltaprop {verb}", self.network.name]
+        if derive and self.requested is not None:
             parts.append("--weights " + ",".join(p.name for p in self.requested))
         if self.at is not None:
             parts.append("--at " + ",".join(f"{s.name}={_plain(v)}" for s, v in self.at.items()))
-        if self.lr is not None:
+        if derive and self.lr is not None:
             parts.append(f"--lr {_plain(self.lr)}")
         return " ".join(parts)
 
@@ -450,8 +452,9 @@ def _plain(v: float) -> str:
     return repr(int(v)) if float(v).is_integer() and abs(v) < 1e15 else repr(float(v))
 
 
-def format_number(value: float, digits: int = 6) -> str:
-    """``18``, ``0.298371``, ``-1.5 \\times 10^{-7}``: deterministic, at most ``digits`` digits."""
+def format_number(value: float, digits: int = 9) -> str:
+    """``18``, ``0.298371109``, ``-1.5 \\times 10^{-7}``: deterministic, at most ``digits``
+    significant digits (9, as the seed tutorials print them)."""
     if value == 0:
         return "0"
     if not math.isfinite(value):

@@ -77,7 +77,7 @@ def derivation_dot(derivation) -> str:
         gradients = {v: values[d] for v, d in delta.delta.items()}
         gradients.update({p: values[g] for p, g in delta.gradient.items()})
         gradients[derivation.network.loss_symbol] = 1.0
-    command = derivation.command().replace("derive", "graph", 1)
+    command = derivation.command("graph")
     return graph_dot(derivation.network, values, gradients, command=command)
 
 

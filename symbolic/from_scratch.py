@@ -34,6 +34,9 @@ class ScratchLimits:
     seconds: float = MAX_SECONDS
 
 
+NOT_ATTEMPTED = "not attempted"
+
+
 @dataclass(frozen=True)
 class FromScratch:
     """Outcome of the attempt: ``cost`` is None when it was not attempted or not finished."""
@@ -42,6 +45,11 @@ class FromScratch:
     cost: OpCount | None
     seconds: float | None
     note: str                   # why it was not attempted, or how it went
+
+    @property
+    def attempted(self) -> bool:
+        """Started (within the size cap), whether or not it finished in time."""
+        return not self.note.startswith(NOT_ATTEMPTED)
 
     @property
     def done(self) -> bool:
@@ -90,16 +98,16 @@ def from_scratch(network: Network, limits: ScratchLimits = ScratchLimits()) -> F
     """Attempt the from-scratch gradients under ``limits``; count them with ``count_program``."""
     size = inlined_size(network)
     if size > limits.max_inlined_ops:
-        return FromScratch(size, None, None, f"not attempted: the inlined loss has {size:,} "
+        return FromScratch(size, None, None, f"{NOT_ATTEMPTED}: the inlined loss has {size:,} "
                            f"operations (cap {limits.max_inlined_ops:,})")
     start = time.perf_counter()
     status, value = _run_capped(_count_from_scratch, network, limits.seconds)
     seconds = time.perf_counter() - start
     if status == "timeout":
-        return FromScratch(size, None, None, f"not finished: stopped at the time cap of "
+        return FromScratch(size, None, seconds, f"not finished: stopped at the time cap of "
                            f"{limits.seconds:g} s (inlined loss: {size:,} operations)")
     if status == "error":
-        return FromScratch(size, None, None, f"failed: {value}")
+        return FromScratch(size, None, seconds, f"failed: {value}")
     return FromScratch(size, OpCount(*value), seconds,
                        f"diff of the inlined loss ({size:,} operations) per parameter, then cse")
 

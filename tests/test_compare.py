@@ -186,8 +186,10 @@ def test_from_scratch_caps():
     network = mlp([4, 4, 4, 1])
     skipped = from_scratch(network, ScratchLimits(max_inlined_ops=100))
     assert not skipped.done and "192 operations" in skipped.note and "not attempted" in skipped.note
+    assert not skipped.attempted
     stopped = from_scratch(network, ScratchLimits(seconds=0.01))
     assert not stopped.done and "time cap" in stopped.note
+    assert stopped.attempted and stopped.seconds >= 0.01
 
 
 def _fails(_):

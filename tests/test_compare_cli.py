@@ -51,6 +51,7 @@ def test_from_scratch_is_null_when_not_attempted(tmp_path, capsys):
     _check_schema(data)
     assert data["from_scratch"] is None
     assert data["from_scratch_info"]["estimated_inlined_ops"] > 50
+    assert not data["from_scratch_info"]["attempted"] and not data["from_scratch_info"]["finished"]
     assert "not attempted" in capsys.readouterr().out
 
 

@@ -40,8 +40,8 @@ def test_derive_weights_and_example_point(capsys):
     assert code == 0
     assert "### $\\partial L/\\partial w_5$" in out and "### $\\partial L/\\partial w_1$" not in out
     assert "L &= \\frac{1}{2} \\left(y_1 - t_1\\right)^{2}" in out
-    assert "= 0.298371" in out                       # the classic worked example's loss
-    assert "\\partial L/\\partial w_5 = 0.082167$" in out   # and its ∂E/∂w5
+    assert "= 0.298371109" in out                    # the classic worked example's loss
+    assert "\\partial L/\\partial w_5 = 0.0821670406$" in out   # its ∂E/∂w5 = 0.082167041
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -169,8 +169,9 @@ def test_latex_document_is_complete_and_escapes_text():
 def test_format_number():
     assert format_number(18.0) == "18"
     assert format_number(-0.0) == "0"
-    assert format_number(0.000012345678) == r"1.23457 \times 10^{-5}"
-    assert format_number(0.298371108760003) == "0.298371"
+    assert format_number(0.000012345678) == r"1.2345678 \times 10^{-5}"
+    assert format_number(0.298371108760003) == "0.298371109"  # the seed tutorial's digits
+    assert format_number(0.298371108760003, digits=6) == "0.298371"
 
 
 def test_large_network_worked_example_one_delta_per_layer_and_true_gradients():

@@ -72,6 +72,16 @@ def test_cli_bad_formula_is_one_line_exit_2(capsys):
     assert err.startswith("deltaprop: error: formula") and err.count("\n") == 1
 
 
+@pytest.mark.parametrize("argv, message", [
+    (["--lr", "0"], "learning rates must be positive finite numbers, got 0"),
+    (["--lr", "0.1,1e400"], "got inf"), (["--lr", "nan"], "got nan"),
+    (["--x0", "inf"], "--x0 must be a finite number")])
+def test_cli_rejects_rates_and_starts_that_are_not_finite_or_positive(capsys, argv, message):
+    assert main(["descend", "x^2"] + argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
 def test_cli_plot(tmp_path):
     pytest.importorskip("matplotlib")
     png = tmp_path / "lr.png"

@@ -1,6 +1,8 @@
 """``deltaprop descend "4*x^2" --x0 2 --lr 1,0.25,0.1``: learning-rate experiments."""
 from __future__ import annotations
 
+import math
+
 import sympy as sp
 
 from symbolic.errors import DeltapropError
@@ -25,6 +27,8 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     expr, x = parse_formula(args.formula, args.var)
     rates = _rates(args.lr)
+    if not math.isfinite(args.x0):
+        raise DeltapropError(f"--x0 must be a finite number, got {args.x0:g}")
     if args.steps < 1:
         raise DeltapropError(f"--steps must be at least 1, got {args.steps}")
     runs = [descend(expr, x, args.x0, lr, args.steps) for lr in rates]
@@ -48,6 +52,10 @@ def _rates(text: str) -> list[float]:
         raise DeltapropError(f"--lr {text!r}: expected numbers separated by commas") from None
     if not rates:
         raise DeltapropError("--lr: give at least one learning rate")
+    for rate in rates:
+        if not (math.isfinite(rate) and rate > 0):
+            raise DeltapropError(f"--lr {text!r}: learning rates must be positive finite numbers, "
+                                 f"got {rate:g}")
     return rates
 
 

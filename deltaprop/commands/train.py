@@ -6,7 +6,7 @@ import sys
 import numpy as np
 
 from symbolic.errors import DeltapropError
-from symbolic.examples import POINTS
+from symbolic.examples import POINTS, builtin
 
 from ..loading import load_network, network_argument
 from ..output import write_atomic
@@ -14,6 +14,9 @@ from ..training import data as datasets
 from ..training.loop import ProgressBar, accuracy, train
 from ..training.optimizers import OPTIMIZERS, make_optimizer
 from ..plotting import INSTALL_HINT
+
+#: Networks with at most this many scalar parameters print them after training.
+SHOWN_PARAMS = 12
 
 HELP = "train a network's generated module (full-batch, mini-batch or SGD; momentum, Adam)"
 
@@ -44,13 +47,16 @@ def run(args) -> int:
     module = load_module(generate_module(network))
     dataset, params = _problem(network, module, args)
     optimizer = make_optimizer(args.optimizer, args.lr, args.momentum)
-    print(f"training {network.name} on {dataset.name}: {len(_first(dataset.train))} samples, "
+    samples = len(_first(dataset.train))
+    print(f"training {network.name} on {dataset.name}: {samples} sample{'s' * (samples != 1)}, "
           f"{args.epochs} epochs, {_batching(args, dataset)}, {args.optimizer}, lr {args.lr:g}")
     start = float(module.loss(params, dataset.train))
     history = train(module, params, dataset.train, optimizer, args.epochs, args.batch_size,
                     args.seed, ProgressBar())
     final = float(module.loss(params, dataset.train))
-    print(f"loss {start:.6g} -> {final:.6g} (full training set)")
+    print(f"loss {start:.9g} -> {final:.9g} (full training set)")
+    if len(module.PARAMS) <= SHOWN_PARAMS and not hasattr(module, "SHAPES"):
+        print("parameters: " + ", ".join(f"{p} = {float(params[p]):.9g}" for p in module.PARAMS))
     if dataset.labels_key:
         for part, data in (("training", dataset.train), ("held-out", dataset.test)):
             print(f"accuracy on the {part} set ({len(_first(data))} samples): "
@@ -81,9 +87,11 @@ def _problem(network, module, args):
         return dataset, _initial_matrix(module, args)
     if args.data != "point":
         raise DeltapropError(f"--data {args.data!r}: choose 'point' or 'digits'")
-    if network.name not in POINTS:
-        raise DeltapropError(f"{network.name}: --data point needs a seed example with a worked "
-                             f"point ({', '.join(POINTS)}); use --data digits for layers:64-...-10")
+    trainable = [name for name in POINTS if builtin(name).inputs]
+    if network.name not in trainable:
+        raise DeltapropError(f"{network.name}: --data point needs a seed example with inputs, "
+                             f"targets and a worked point ({', '.join(trainable)}); use --data "
+                             "digits for layers:64-...-10")
     point = POINTS[network.name]
     dataset = datasets.seed_point(network, point)
     return dataset, {p: np.float64(point[p]) for p in module.PARAMS}

@@ -40,7 +40,7 @@ class DescentRun:
         if not all(math.isfinite(v) for v in x):
             return "diverges (overflow)"
         if len(x) >= 2 and x[-1] == x[-2]:
-            return "stationary (gradient is zero)"
+            return "stationary (the last step did not move x)"
         r = self.step_ratio
         if r is None:
             return "too few steps to judge"
