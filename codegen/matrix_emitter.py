@@ -68,7 +68,7 @@ def generate_matrix_module(network: MatrixNetwork) -> str:
         inputs=_tuple(names[s] for s in network.inputs),
         targets=_tuple(names[s] for s in network.targets),
         nodes=_tuple(s.name for s in network.nodes),
-        shapes="{" + ", ".join(f"{p.name!r}: {_shape(p)}" for p in network.params) + "}",
+        shapes="{" + ", ".join(f"{p.name!r}: {_shape(network, p)}" for p in network.params) + "}",
         input=names[network.inputs[0]], target=names[network.targets[0]],
         loss_key=repr(network.loss_symbol.name), loss_var=names[network.loss_symbol],
         helpers=helpers, forward_setup=setup + _ones_line(network, names, forward),
@@ -115,9 +115,9 @@ def _closure(program, target) -> set:
     return needed
 
 
-def _shape(p) -> str:
+def _shape(network, p) -> str:
     rows, cols = (int(d) for d in p.shape)
-    return f"({rows},)" if cols == 1 else f"({rows}, {cols})"
+    return f"({rows},)" if p in network.bias_columns else f"({rows}, {cols})"
 
 
 def _tuple(items) -> str:

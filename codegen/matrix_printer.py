@@ -48,7 +48,7 @@ class MatrixPrinter:
 
     def _print_MatrixSymbol(self, expr, t):
         name = self.names[expr]
-        if expr.shape[1] == 1 or expr.shape == (1, 1):
+        if expr in self.network.bias_columns or expr.shape == (1, 1):
             return name, ATOM
         stored_transposed = _is_batch(expr)
         return (name if t == stored_transposed else f"{name}.T"), ATOM

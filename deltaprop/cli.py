@@ -3,20 +3,30 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import warnings
 
 from symbolic.errors import DeltapropError
 
 from . import __version__
+from .output import forget_protected
 
 #: Sub-command modules, in the order ``deltaprop --help`` lists them.  Each defines
 #: ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``.
 COMMANDS = ["build", "info", "descend", "train", "compare", "derive", "graph", "generate", "check", "spec"]
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with the tool's one-line errors: ``deltaprop: error: COMMAND: what``, exit 2."""
+
+    def error(self, message: str):
+        command = self.prog.split(" ", 1)[1] + ": " if " " in self.prog else ""
+        self.exit(2, f"deltaprop: error: {command}{message} (see {self.prog} --help)\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="deltaprop", description=__doc__.split("\n")[0])
+    top = _Parser(prog="deltaprop", description=__doc__.split("\n")[0])
     top.add_argument("--version", action="version", version=f"deltaprop {__version__}")
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
@@ -28,7 +38,11 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as done:  # --help, --version, or a one-line argument error (code 2)
+        return int(done.code or 0)
+    forget_protected()
     with warnings.catch_warnings():
         warnings.simplefilter("default")
         warnings.formatwarning = lambda msg, cat, *a, **k: f"deltaprop: warning: {msg}\n"
@@ -37,6 +51,23 @@ def main(argv: list[str] | None = None) -> int:
         except DeltapropError as err:
             print(f"deltaprop: error: {err}", file=sys.stderr)
             return 2
+        except OSError as err:  # reading or writing a path the checks did not foresee
+            if isinstance(err, BrokenPipeError):
+                return _closed_pipe()
+            where = f"{err.filename}: " if err.filename else ""
+            print(f"deltaprop: error: {where}{err.strerror or err}", file=sys.stderr)
+            return 2
         except KeyboardInterrupt:
             print("deltaprop: interrupted", file=sys.stderr)
             return 130
+
+
+def _closed_pipe() -> int:
+    """The reader of our output went away (``deltaprop info ... | head``): stop quietly."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush cannot fail again
+    return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -10,6 +10,8 @@ from symbolic import Network, builtin
 from symbolic.matrix import MatrixNetwork
 from symbolic.errors import DeltapropError
 
+from .output import protect
+
 #: (does this loader handle the argument?, loader) pairs, tried in order; files by suffix.
 LOADERS: list[tuple[Callable[[str], bool], Callable[[str], Network]]] = []
 
@@ -34,6 +36,8 @@ LOADERS.append((lambda spec: spec.endswith(".net"), _load_spec))
 
 def load_network(spec: str):
     """The network named by ``spec``; raises ``DeltapropError`` with a one-line message."""
+    if os.path.isfile(spec):
+        protect(spec)  # an input: no output of this run may replace it
     for handles, load in LOADERS:
         if handles(spec):
             return load(spec)
@@ -46,20 +50,35 @@ def load_network(spec: str):
 
 def load_python_file(path: str) -> Network:
     """Run a Python file (the user's own code) and return its ``network`` variable."""
-    if not os.path.isfile(path):
+    if not os.path.exists(path):
         raise DeltapropError(f"{path}: no such file")
+    if not os.path.isfile(path):
+        raise DeltapropError(f"{path}: not a regular file")
     try:
         namespace = runpy.run_path(path, run_name="__deltaprop__")
     except SyntaxError as err:
         raise DeltapropError(f"{path}:{err.lineno}:{err.offset}: syntax error: {err.msg}") from None
-    except Exception as err:  # the user's code failed: say where, in one line
-        raise DeltapropError(f"{path}:{_line_in(path, err)}: {type(err).__name__}: {err}") from None
+    except KeyboardInterrupt:
+        raise
+    except SystemExit as err:  # the file called sys.exit(): it defined no network
+        raise DeltapropError(f"{path}:{_line_in(path, err)}: the file called sys.exit"
+                             f"({_one_line(repr(err.code)) if err.code is not None else ''}) "
+                             "instead of defining 'network'") from None
+    except BaseException as err:  # the user's code failed: say where, in one line
+        raise DeltapropError(f"{path}:{_line_in(path, err)}: {type(err).__name__}: "
+                             f"{_one_line(str(err))}") from None
     network = namespace.get("network")
     if network is None:
         raise DeltapropError(f"{path}: defines no variable named 'network'")
     if not isinstance(network, (Network, MatrixNetwork)):
         raise DeltapropError(f"{path}: 'network' is a {type(network).__name__}, not a deltaprop Network")
     return network
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    """``text`` with line breaks shown as ``\\n`` and cut to ``limit`` characters."""
+    flat = text.replace("\r", "\\r").replace("\n", "\\n")
+    return flat if len(flat) <= limit else flat[:limit] + "..."
 
 
 def _line_in(path: str, err: BaseException) -> int | str:

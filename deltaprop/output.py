@@ -1,4 +1,10 @@
-"""Writing results all at once: a file is either complete or absent, never half-written."""
+"""Writing results all at once: every file of a command is complete or absent, never half-written.
+
+``write_all`` stages each file as a temporary file beside its target and renames them into
+place only when every one was written; any failure removes the staged files and becomes one
+``DeltapropError`` naming the path.  Input files the command read (``protect``) are never
+overwritten.
+"""
 from __future__ import annotations
 
 import os
@@ -6,22 +12,56 @@ import sys
 import tempfile
 from pathlib import Path
 
+from symbolic.errors import DeltapropError
+
+#: Real paths of the input files of this run, which no output may replace.
+_PROTECTED: set[str] = set()
+
+
+def forget_protected() -> None:
+    """Start a new run: no input file is protected yet."""
+    _PROTECTED.clear()
+
+
+def protect(path: str | os.PathLike) -> None:
+    """Refuse, for the rest of the run, to write over ``path`` (an input file)."""
+    _PROTECTED.add(os.path.realpath(path))
+
+
+def write_all(files: dict) -> list[Path]:
+    """Write ``{path: str or bytes}`` so that either all files are replaced or none is."""
+    targets = [(path, _target(path), content) for path, content in files.items()]
+    staged: list[tuple[str, Path]] = []
+    current = None
+    try:
+        for current, target, content in targets:
+            staged.append((_stage(target, content), target))
+        for tmp, target in staged:
+            current = target
+            os.replace(tmp, target)
+    except OSError as err:
+        for tmp, _ in staged:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        raise DeltapropError(f"{_shown(str(current))}: cannot write: {err.strerror or err}") from None
+    except BaseException:
+        for tmp, _ in staged:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        raise
+    return [target for _, target in staged]
+
+
+def check_targets(*paths) -> None:
+    """Refuse now, before any work, outputs that ``write_all`` would refuse (folders, inputs)."""
+    for path in paths:
+        if path is not None:
+            _target(path)
+
 
 def write_atomic(path: str | os.PathLike, content: str | bytes) -> Path:
-    """Write ``content`` to a temporary file beside ``path``, then rename it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())   # mkstemp makes 0600; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return path
+    """Write one file all at once (see ``write_all``)."""
+    return write_all({path: content})[0]
 
 
 def emit(text: str, output: str | os.PathLike | None, details: str = "") -> None:
@@ -31,6 +71,40 @@ def emit(text: str, output: str | os.PathLike | None, details: str = "") -> None
         return
     write_atomic(output, text)
     print(f"wrote {output}" + (f" {details}" if details else ""))
+
+
+def _target(path: str | os.PathLike) -> Path:
+    """The file a write to ``path`` replaces (a symlink's target), checked before any writing."""
+    if str(path) == "":
+        raise DeltapropError("empty output path")
+    real = Path(os.path.realpath(path))
+    if str(real) in _PROTECTED:
+        raise DeltapropError(f"{path}: refusing to overwrite an input file of this command")
+    if real.is_dir():
+        raise DeltapropError(f"{path}: is a directory, not a file")
+    return real
+
+
+def _stage(target: Path, content: str | bytes) -> str:
+    """A complete temporary copy of the file beside ``target``; returns its path."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise DeltapropError(f"{target.parent}: exists and is not a directory") from None
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())   # mkstemp makes 0600; give the usual permissions
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return tmp
+
+
+def _shown(path: str) -> str:
+    return path if len(path) <= 200 else path[:200] + "..."
 
 
 def _umask() -> int:

@@ -86,6 +86,14 @@ POINTS = {
 }
 
 
+def example_point(network) -> dict | None:
+    """The worked point of the built-in example this network is (same name and the same input,
+    target and parameter names, e.g. ``examples/seed-121.net``), else None."""
+    point = POINTS.get(network.name)
+    names = {s.name for s in list(network.inputs) + list(network.targets) + list(network.params)}
+    return point if point is not None and set(point) == names else None
+
+
 def builtin(name: str) -> Network:
     """The built-in network called ``name`` (a ``seed-*`` example or ``mlp:...``)."""
     if name in EXAMPLES:

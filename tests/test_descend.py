@@ -75,7 +75,7 @@ def test_cli_bad_formula_is_one_line_exit_2(capsys):
 @pytest.mark.parametrize("argv, message", [
     (["--lr", "0"], "learning rates must be positive finite numbers, got 0"),
     (["--lr", "0.1,1e400"], "got inf"), (["--lr", "nan"], "got nan"),
-    (["--x0", "inf"], "--x0 must be a finite number")])
+    (["--x0", "inf"], "--x0: must be a finite number")])
 def test_cli_rejects_rates_and_starts_that_are_not_finite_or_positive(capsys, argv, message):
     assert main(["descend", "x^2"] + argv) == 2
     err = capsys.readouterr().err

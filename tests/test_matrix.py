@@ -13,7 +13,8 @@ from symbolic.matrix.text import math_text
 
 CASES = [([2, 3, 2], "sigmoid", "squared"), ([3, 4, 2], "tanh", "softmax-ce"),
          ([2, 3, 3, 1], "softplus", "squared"), ([3, 4, 3], "relu", "softmax-ce"),
-         ([2, 3, 2], "identity", "squared")]
+         ([2, 3, 2], "identity", "squared"), ([1, 3, 1], "tanh", "squared"),
+         ([1, 1], "sigmoid", "squared")]  # one input: W1 is a one-column matrix, not a bias
 
 
 def _random_problem(net, module, batch, seed, dtype=np.float64):

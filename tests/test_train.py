@@ -79,7 +79,14 @@ def test_train_digits_reaches_high_held_out_accuracy(tmp_path, capsys):
 def test_train_rejects_bad_options(capsys):
     assert main(["train", "seed-121", "--epochs", "0"]) == 2
     assert main(["train", "layers:2-3-1:relu:squared"]) == 2
-    assert capsys.readouterr().err.count("deltaprop: error:") == 2
+    assert main(["train", "seed-121", "--momentum", "0.5"]) == 2          # not the momentum optimizer
+    assert main(["train", "seed-121", "--optimizer", "momentum", "--momentum", "1"]) == 2
+    assert main(["train", "seed-121", "--lr", "inf"]) == 2
+    assert main(["train", "seed-121", "--seed", "-1"]) == 2
+    assert main(["train", "seed-121", "--curve", "runs/"]) == 2
+    assert main(["train", "seed-product"]) == 2                            # no data to train on
+    err = capsys.readouterr().err
+    assert err.count("deltaprop: error:") == 8 and err.count("\n") == 8
 
 
 def test_without_the_extras_the_commands_say_how_to_install(tmp_path, capsys, monkeypatch):

@@ -10,7 +10,7 @@ import importlib
 from pathlib import Path
 
 from ..loading import load_network, network_argument
-from ..output import write_atomic
+from ..output import write_all
 
 HELP = "generate, check and document a network in one go (the main job)"
 
@@ -41,8 +41,7 @@ def run(args) -> int:
         files.update(step_files)
         summary += lines
         status = status or (0 if ok else 1)
-    for name, content in files.items():
-        write_atomic(outdir / name, content)
+    write_all({outdir / name: content for name, content in files.items()})
     summary.append(f"wrote {len(files)} file(s) to {outdir}/: " + ", ".join(files))
     print("\n".join(summary))
     return status

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from codegen import check_gradients, load_module
 
+from ..arguments import integer, seed
 from ..loading import load_network, network_argument
 
 HELP = "check the generated gradients against central differences and the naive chain rule"
@@ -10,8 +11,8 @@ HELP = "check the generated gradients against central differences and the naive 
 
 def add_arguments(parser) -> None:
     network_argument(parser)
-    parser.add_argument("--batch", type=int, default=16, help="samples in the random batch (16)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    parser.add_argument("--batch", type=integer(1, 100_000), default=16, help="samples in the random batch (16)")
+    parser.add_argument("--seed", type=seed(), default=0, help="random seed (0)")
 
 
 def run(args) -> int:

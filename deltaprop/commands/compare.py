@@ -15,8 +15,9 @@ from symbolic.errors import DeltapropError
 from symbolic.from_scratch import MAX_INLINED_OPS, MAX_SECONDS, ScratchLimits
 from symbolic.scaling import sweep, sweep_sizes
 
+from ..arguments import integer, number
 from ..loading import load_network
-from ..output import write_atomic
+from ..output import check_targets, write_all
 from ..timing import time_gradients
 
 HELP = "compare naive per-weight differentiation with shared δ: op counts, timings, scaling"
@@ -28,10 +29,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("network", metavar="NETWORK", nargs="?",
                         help="built-in name, mlp:SIZES:ACT:LOSS, or a .py/.net file "
                              "(omit with --sweep)")
-    parser.add_argument("--batch", type=int, default=1000, metavar="N",
+    parser.add_argument("--batch", type=integer(0, 1_000_000), default=1000, metavar="N",
                         help="batch size for timing the generated code (default 1000; "
                              "0: no timings)")
-    parser.add_argument("--repeats", type=int, default=7, metavar="K",
+    parser.add_argument("--repeats", type=integer(1, 1000), default=7, metavar="K",
                         help="timing repeats; the median is reported (default 7)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     parser.add_argument("--plot", metavar="FILE.png", help="also draw them (needs matplotlib)")
@@ -41,16 +42,17 @@ def add_arguments(parser) -> None:
     parser.add_argument("--width", metavar="LIST", help="sweep widths, e.g. 2,4,8 (default)")
     parser.add_argument("--activation", help="sweep activation (default sigmoid)")
     parser.add_argument("--loss", help="sweep loss (default squared)")
-    parser.add_argument("--scratch-cap", type=int, default=MAX_INLINED_OPS, metavar="OPS",
+    parser.add_argument("--scratch-cap", type=integer(0, 10_000_000), default=MAX_INLINED_OPS, metavar="OPS",
                         help="attempt from-scratch only when the inlined loss has at most "
                              f"OPS operations (default {MAX_INLINED_OPS:,}; 0: never)")
-    parser.add_argument("--scratch-seconds", type=float, default=MAX_SECONDS, metavar="S",
+    parser.add_argument("--scratch-seconds", type=number(0, 3600, low_open=True), default=MAX_SECONDS, metavar="S",
                         help=f"stop the from-scratch attempt after S seconds "
                              f"(default {MAX_SECONDS:g})")
 
 
 def run(args) -> int:
     _check_arguments(args)
+    check_targets(args.json, args.plot)
     if args.plot:
         from ..plotting import require_matplotlib
 
@@ -61,15 +63,11 @@ def run(args) -> int:
     else:
         data, png = _run_network(args, limits)
     outputs = {}                    # everything is computed before anything is written
-    if args.json:
+    if args.json is not None:
         outputs[args.json] = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    if args.plot:
+    if args.plot is not None:
         outputs[args.plot] = png()
-    for path, content in outputs.items():
-        try:
-            write_atomic(path, content)
-        except OSError as err:
-            raise DeltapropError(f"{path}: cannot write: {err.strerror or err}") from None
+    write_all(outputs)
     return 0
 
 
@@ -88,10 +86,20 @@ def _run_network(args, limits):
     return {**comparison.as_dict(), "timings": timings}, png
 
 
+#: Largest sweep: the sweep compares every depth × width network (12 × 32 takes ~2 s each).
+MAX_SWEEP_DEPTH, MAX_SWEEP_WIDTH = 12, 32
+
+
 def _run_sweep(args, limits):
     depths = parse_depths(args.depth or "1..6")
     widths = parse_widths(args.width or "2,4,8")
+    if max(depths) > MAX_SWEEP_DEPTH or max(widths) > MAX_SWEEP_WIDTH:
+        raise DeltapropError(f"--sweep: depths up to {MAX_SWEEP_DEPTH} and widths up to "
+                             f"{MAX_SWEEP_WIDTH} (compare one larger network by name instead)")
     activation, loss = args.activation or "sigmoid", args.loss or "squared"
+    if loss == "softmax-ce":
+        raise DeltapropError("--sweep: the sweep's networks have one output, and softmax-ce needs "
+                             "two or more: use --loss squared or bce")
     points = sweep(depths, widths, activation, loss, limits)
     title = f"MLPs width-...-width-1, {activation}, {loss} loss"
     note = "not measured in a sweep (use compare NETWORK --batch N)"
@@ -120,7 +128,7 @@ def _check_arguments(args) -> None:
                              "--sweep mlp")
     if args.batch < 0 or args.repeats < 1:
         raise DeltapropError("--batch must be >= 0 and --repeats >= 1")
-    if args.plot and not args.plot.lower().endswith(".png"):
+    if args.plot is not None and not args.plot.lower().endswith(".png"):
         raise DeltapropError(f"--plot {args.plot}: the file name must end in .png")
 
 
@@ -194,16 +202,17 @@ def timing_lines(t: dict) -> list[str]:
 
 
 def sweep_lines(points) -> list[str]:
-    head = (f"{'depth':>5}{'width':>6}{'params':>8}{'paths':>12}{'forward':>9}{'naive':>12}"
-            f"{'delta':>8}{'scratch':>9}{'naive/δ':>9}{'δ/fwd':>7}")
-    lines = [head]
+    """The sweep table, columns as wide as their widest cell."""
+    rows = [("depth", "width", "params", "paths", "forward", "naive", "delta", "scratch",
+             "naive/δ", "δ/fwd")]
     for p in points:
-        c = p.comparison
+        c, r = p.comparison, p.comparison.ratios
         scratch = f"{c.scratch.cost.total:,}" if c.scratch.done else "-"
-        r = c.ratios
-        lines.append(f"{p.depth:>5}{p.width:>6}{c.n_params:>8,}{c.paths:>12,}"
-                     f"{c.forward.total:>9,}{c.naive.total:>12,}{c.delta.total:>8,}{scratch:>9}"
-                     f"{r['naive_over_delta']:>8.1f}x{r['delta_over_forward']:>6.2f}x")
+        rows.append((f"{p.depth}", f"{p.width}", f"{c.n_params:,}", f"{c.paths:,}",
+                     f"{c.forward.total:,}", f"{c.naive.total:,}", f"{c.delta.total:,}", scratch,
+                     f"{r['naive_over_delta']:.4g}x", f"{r['delta_over_forward']:.2f}x"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.rjust(w) for cell, w in zip(row, widths)) for row in rows]
     lines.append("scratch: sympy.diff of the inlined loss per weight + cse (from the inputs); "
                  "'-': over the size or time cap")
     return lines

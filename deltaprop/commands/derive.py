@@ -9,7 +9,7 @@ from pathlib import Path
 
 from symbolic.derivation import Derivation
 from symbolic.errors import DeltapropError
-from symbolic.examples import POINTS
+from symbolic.examples import POINTS, example_point
 from symbolic.matrix.document import matrix_document
 
 from .. import matrix_cli
@@ -107,7 +107,7 @@ def build_step(network, outdir):
         files = {f"derivation.{fmt}": matrix_document(network, fmt, command=f"deltaprop derive {network.name}")
                  for fmt in ("tex", "md")}
         return files, ["derivation: matrix form, LaTeX and Markdown (no graph for matrix networks)"], True
-    at = POINTS.get(network.name)
+    at = example_point(network)
     derivation = Derivation(network, at=at)
     files = {"derivation.tex": derivation.latex(), "derivation.md": derivation.markdown(),
              "graph.dot": derivation_dot(derivation)}

@@ -8,6 +8,7 @@ import sympy as sp
 from symbolic.errors import DeltapropError
 from symbolic.formula import parse_formula
 
+from ..arguments import integer, number
 from ..output import write_atomic
 from ..training.descent import descend
 from ..plotting import require_matplotlib
@@ -17,9 +18,9 @@ HELP = "gradient descent on a one-variable formula J(x) for several learning rat
 
 def add_arguments(parser) -> None:
     parser.add_argument("formula", metavar="FORMULA", help="J(x), e.g. \"4*x^2\" (^ is power)")
-    parser.add_argument("--x0", type=float, default=1.0, help="starting point (default 1)")
+    parser.add_argument("--x0", type=number(), default=1.0, help="starting point (default 1)")
     parser.add_argument("--lr", default="0.1", help="learning rates, comma-separated")
-    parser.add_argument("--steps", type=int, default=10, help="steps per learning rate")
+    parser.add_argument("--steps", type=integer(1, 10_000), default=10, help="steps per learning rate")
     parser.add_argument("--var", default="x", help="the variable's name (default x)")
     parser.add_argument("--plot", metavar="FILE.png", help="save the iterates as a PNG")
 
@@ -27,11 +28,14 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     expr, x = parse_formula(args.formula, args.var)
     rates = _rates(args.lr)
-    if not math.isfinite(args.x0):
-        raise DeltapropError(f"--x0 must be a finite number, got {args.x0:g}")
+    if args.plot is not None and not args.plot.lower().endswith(".png"):
+        raise DeltapropError(f"--plot {args.plot}: the file name must end in .png")
     if args.steps < 1:
         raise DeltapropError(f"--steps must be at least 1, got {args.steps}")
     runs = [descend(expr, x, args.x0, lr, args.steps) for lr in rates]
+    if not math.isfinite(runs[0].losses[0]):
+        raise DeltapropError(f"J({x}) = {expr} is not defined (or not finite) at {x}0 = "
+                             f"{args.x0:g}: choose another --x0")
     png = _plot(runs, args) if args.plot else None
     print(f"J({x}) = {expr}   J'({x}) = {sp.diff(expr, x)}   {x}0 = {args.x0:g}")
     for r in runs:

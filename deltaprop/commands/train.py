@@ -1,20 +1,24 @@
 """``deltaprop train NETWORK``: gradient descent on the generated module, with a loss curve."""
 from __future__ import annotations
 
+import os
 import sys
 
 import numpy as np
 
 from symbolic.errors import DeltapropError
-from symbolic.examples import POINTS, builtin
+from symbolic.examples import POINTS, builtin, example_point
 
+from ..arguments import integer, number, seed
 from ..loading import load_network, network_argument
-from ..output import write_atomic
+from ..output import check_targets, write_all
 from ..training import data as datasets
 from ..training.loop import ProgressBar, accuracy, train
 from ..training.optimizers import OPTIMIZERS, make_optimizer
 from ..plotting import INSTALL_HINT
 
+#: Momentum μ of --optimizer momentum unless --momentum is given.
+DEFAULT_MOMENTUM = 0.9
 #: Networks with at most this many scalar parameters print them after training.
 SHOWN_PARAMS = 12
 
@@ -26,13 +30,13 @@ def add_arguments(parser) -> None:
     parser.add_argument("--data", default="point",
                         help="'point' (a seed example's worked point) or 'digits' "
                              "(scikit-learn's 8x8 digits; needs layers:64-...-10:ACT:softmax-ce)")
-    parser.add_argument("--epochs", type=int, default=100)
-    parser.add_argument("--lr", type=float, default=0.5, help="learning rate (default 0.5)")
-    parser.add_argument("--batch-size", type=int, default=0,
+    parser.add_argument("--epochs", type=integer(1, 1_000_000), default=100)
+    parser.add_argument("--lr", type=number(0, low_open=True), default=0.5, help="learning rate (default 0.5)")
+    parser.add_argument("--batch-size", type=integer(0, 10_000_000), default=0,
                         help="samples per update: 0 = full batch (default), 1 = SGD")
     parser.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
-    parser.add_argument("--momentum", type=float, default=0.9, help="for --optimizer momentum")
-    parser.add_argument("--seed", type=int, default=0, help="initial weights and shuffling")
+    parser.add_argument("--momentum", type=number(0, 1, high_open=True), default=None, help=f"μ in [0, 1) for --optimizer momentum (default {DEFAULT_MOMENTUM})")
+    parser.add_argument("--seed", type=seed(), default=0, help="initial weights and shuffling")
     parser.add_argument("--dtype", choices=("float32", "float64"), default="float32",
                         help="array dtype for matrix networks (default float32)")
     parser.add_argument("--curve", metavar="PREFIX",
@@ -43,6 +47,8 @@ def run(args) -> int:
     from codegen import generate_module, load_module  # deferred: codegen imports SymPy printers
 
     _check_numbers(args)
+    if args.curve is not None:
+        check_targets(f"{args.curve}.csv", f"{args.curve}.png")
     network = load_network(args.network)
     module = load_module(generate_module(network))
     dataset, params = _problem(network, module, args)
@@ -69,12 +75,14 @@ def run(args) -> int:
 
 
 def _check_numbers(args) -> None:
-    if args.epochs < 1:
-        raise DeltapropError(f"--epochs must be at least 1, got {args.epochs}")
-    if not args.lr > 0:
-        raise DeltapropError(f"--lr must be positive, got {args.lr}")
-    if args.batch_size < 0:
-        raise DeltapropError(f"--batch-size must be 0 (full batch) or positive, got {args.batch_size}")
+    """What argparse cannot check alone (ranges are checked by the option types)."""
+    if args.momentum is not None and args.optimizer != "momentum":
+        raise DeltapropError(f"--momentum applies to --optimizer momentum, not {args.optimizer}")
+    if args.momentum is None:
+        args.momentum = DEFAULT_MOMENTUM
+    if args.curve is not None and (not os.path.basename(args.curve) or args.curve.endswith(os.sep)):
+        raise DeltapropError(f"--curve {args.curve!r}: give a file prefix such as runs/loss "
+                             "(PREFIX.csv and PREFIX.png are written)")
 
 
 def _problem(network, module, args):
@@ -87,12 +95,12 @@ def _problem(network, module, args):
         return dataset, _initial_matrix(module, args)
     if args.data != "point":
         raise DeltapropError(f"--data {args.data!r}: choose 'point' or 'digits'")
-    trainable = [name for name in POINTS if builtin(name).inputs]
-    if network.name not in trainable:
+    point = example_point(network)
+    if point is None or not network.inputs:
+        trainable = [name for name in POINTS if builtin(name).inputs]
         raise DeltapropError(f"{network.name}: --data point needs a seed example with inputs, "
                              f"targets and a worked point ({', '.join(trainable)}); use --data "
                              "digits for layers:64-...-10")
-    point = POINTS[network.name]
     dataset = datasets.seed_point(network, point)
     return dataset, {p: np.float64(point[p]) for p in module.PARAMS}
 
@@ -134,8 +142,8 @@ def _write_curve(prefix: str, history, title: str) -> None:
         ax.set_yscale("log")
         ax.set_title(title)
         files[f"{prefix}.png"] = figure_bytes(fig)
-    for path, content in files.items():
-        write_atomic(path, content)
+    write_all(files)
+    for path in files:
         print(f"loss curve written to {path}")
     if plt is None:
         print(f"deltaprop: note: no PNG written: matplotlib is not installed ({INSTALL_HINT})",

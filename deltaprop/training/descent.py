@@ -24,6 +24,7 @@ class DescentRun:
     lr: float
     iterates: tuple[float, ...]
     losses: tuple[float, ...]
+    undefined_slope: bool = False   # stopped because J' was not finite at the last iterate
 
     @property
     def step_ratio(self) -> float | None:
@@ -37,6 +38,8 @@ class DescentRun:
     @property
     def verdict(self) -> str:
         x = self.iterates
+        if self.undefined_slope:
+            return f"stopped: J' is not finite at x = {x[-2]:.6g}"
         if not all(math.isfinite(v) for v in x):
             return "diverges (overflow)"
         if len(x) >= 2 and x[-1] == x[-2]:
@@ -57,17 +60,27 @@ def descend(expr: sp.Expr, variable: sp.Symbol, x0: float, lr: float, steps: int
     """Run ``steps`` gradient-descent steps on ``expr`` from ``x0``; stops early on overflow."""
     slope = sp.diff(expr, variable)
     xs, losses = [float(x0)], [_value(expr, variable, x0)]
+    undefined = False
     for _ in range(steps):
         x = xs[-1]
-        try:
-            x_next = x - lr * evaluate(slope, {variable: x})
-        except (OverflowError, ValueError, ZeroDivisionError):
-            x_next = math.nan
+        g = _slope(slope, variable, x)
+        undefined = math.isnan(g)
+        x_next = math.nan if undefined else x - lr * g
         xs.append(x_next)
         losses.append(_value(expr, variable, x_next))
         if not math.isfinite(x_next):
             break
-    return DescentRun(lr, tuple(xs), tuple(losses))
+    return DescentRun(lr, tuple(xs), tuple(losses), undefined)
+
+
+def _slope(slope, variable, x: float) -> float:
+    """J'(x): ±inf when it overflows (divergence), NaN where it is undefined (e.g. √ at 0)."""
+    try:
+        return float(evaluate(slope, {variable: x}))
+    except OverflowError:
+        return math.inf
+    except (ValueError, ZeroDivisionError, TypeError):
+        return math.nan
 
 
 def _value(expr, variable, x: float) -> float:

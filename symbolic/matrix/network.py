@@ -47,6 +47,20 @@ class MatrixNetwork:
     def symbols(self) -> tuple:
         return self.inputs + self.targets + self.params + self.nodes + (self.loss_symbol,)
 
+    @cached_property
+    def bias_columns(self) -> frozenset:
+        """Parameters broadcast over the batch as b·1ᵀ: the columns stored as 1-D arrays (a
+        weight matrix with one column, as in a layer with one input, stays 2-D)."""
+        found = set()
+        for _, rhs in self.forward:
+            for product in sp.preorder_traversal(rhs):
+                if isinstance(product, sp.MatMul):
+                    _, factors = product.as_coeff_matrices()
+                    if (len(factors) == 2 and factors[0] in self.params
+                            and isinstance(factors[1], sp.OneMatrix)):
+                        found.add(factors[0])
+        return frozenset(found)
+
     def role(self, symbol) -> str:
         for kind, group in (("input", self.inputs), ("target", self.targets),
                             ("param", self.params)):
