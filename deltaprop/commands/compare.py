@@ -210,7 +210,7 @@ def sweep_lines(points) -> list[str]:
         scratch = f"{c.scratch.cost.total:,}" if c.scratch.done else "-"
         rows.append((f"{p.depth}", f"{p.width}", f"{c.n_params:,}", f"{c.paths:,}",
                      f"{c.forward.total:,}", f"{c.naive.total:,}", f"{c.delta.total:,}", scratch,
-                     f"{r['naive_over_delta']:.4g}x", f"{r['delta_over_forward']:.2f}x"))
+                     f"{r['naive_over_delta']:,.1f}x", f"{r['delta_over_forward']:.2f}x"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.rjust(w) for cell, w in zip(row, widths)) for row in rows]
     lines.append("scratch: sympy.diff of the inlined loss per weight + cse (from the inputs); "
