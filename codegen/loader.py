@@ -23,6 +23,12 @@ def load_module(network_or_source) -> ModuleType:
         path.write_text(source, encoding="utf-8")
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        try:
+            spec.loader.exec_module(module)
+        except (SyntaxError, RecursionError, MemoryError) as err:  # a code generation bug
+            from .scalar import CodegenError
+
+            raise CodegenError(f"the generated module does not compile ({type(err).__name__}: "
+                               f"{str(err).splitlines()[0] if str(err) else 'no message'})") from err
     module.__deltaprop_source__ = source
     return module

@@ -21,7 +21,7 @@ from symbolic.passes import optimize
 from symbolic.program import Assignment
 
 from .naming import RESERVED, Namer, identifier
-from .printer import HELPERS, NumPyCodePrinter
+from .printer import HELPERS, MAX_OPERANDS, NumPyCodePrinter, chunks, grouped, number
 from .stable import stabilize
 from .templates import render
 
@@ -127,7 +127,7 @@ class ScalarEmitter:
         if factor == 1:
             return sign, summed
         if factor.is_Number:
-            return sign, f"{float(factor)!r}*{summed}"
+            return sign, f"{number(factor)}*{summed}"
         return sign, f"{self.printer.parenthesize(factor, PRECEDENCE['Mul'])}*{summed}"
 
     def split(self, assignments) -> tuple[list, list]:
@@ -310,7 +310,11 @@ def equation(expr: sp.Expr) -> str:
 
 
 def join_terms(terms) -> str:
-    """``a - b + c`` from [("+", "a"), ("-", "b"), ("+", "c")]."""
+    """``a - b + c`` from [("+", "a"), ("-", "b"), ("+", "c")]; more than ``MAX_OPERANDS``
+    terms in parenthesised groups, like the printer's long sums."""
+    terms = list(terms)
+    if len(terms) > MAX_OPERANDS:
+        return grouped([f"({join_terms(g)})" for g in chunks(terms)], " + ")
     text = ""
     for sign, term in terms:
         text += (f" {sign} " if text else ("-" if sign == "-" else "")) + term

@@ -31,8 +31,9 @@ def _sigmoid(z):
 
 
 def _params(params):
-    """The parameters as floats, in PARAMS order."""
-    return [float(params[name]) for name in PARAMS]
+    """The parameters as NumPy floats, in PARAMS order: arithmetic on them follows NumPy's rules
+    (overflow gives inf, 0/0 gives nan, with a RuntimeWarning), like arithmetic on the batch."""
+    return [np.float64(float(params[name])) for name in PARAMS]
 
 
 def _data(data):

@@ -19,10 +19,11 @@ import sympy as sp
 
 from .cost import network_costs
 from .delta import derive_delta
-from .document import Code, Display, Heading, Math, Row, Section, Table, Text, render_blocks
+from .document import (Code, Display, Heading, Math, Row, Section, Table, Text, comment_text,
+                       md_title, render_blocks, shell_word, tex_title)
 from .errors import DeltapropError
 from .evaluate import run
-from .latex import TextbookLatexPrinter
+from .latex import TextbookLatexPrinter, visible
 from .naive import ChainPath, DEFAULT_PATH_LIMIT, count_path_terms, derive_naive
 from .network import Network
 
@@ -401,21 +402,24 @@ class Derivation:
     def _render(self, template: str, target: str) -> str:
         from codegen.templates import environment
 
-        title = self.network.name
-        point = ", ".join(f"{s.name}={_plain(v)}" for s, v in (self.at or {}).items())
+        name = self.network.name
+        title = tex_title(name) if target == "tex" else md_title(name)
+        point = ", ".join(f"{visible(s.name)}={_plain(v)}" for s, v in (self.at or {}).items())
         return environment().get_template(template).render(
             title=title, sections=render_blocks(self.sections, target),
-            command=self.command(), point=point)
+            command=comment_text(self.command(), target), point=point)
 
     def command(self, verb: str = "derive") -> str:
         """The ``deltaprop derive`` command that writes this document, or with ``verb="graph"``
-        the ``deltaprop graph`` command of its picture (which takes the point only)."""
+        the ``deltaprop graph`` command of its picture (which takes the point only).  Names are
+        shell-quoted (``shell_word``), so the command is one line whatever they contain."""
         derive = verb == "derive"
-        parts = [f"deltaprop {verb}", self.network.name]
+        parts = [f"deltaprop {verb}", shell_word(self.network.name)]
         if derive and self.requested is not None:
-            parts.append("--weights " + ",".join(p.name for p in self.requested))
+            parts.append("--weights " + shell_word(",".join(p.name for p in self.requested)))
         if self.at is not None:
-            parts.append("--at " + ",".join(f"{s.name}={_plain(v)}" for s, v in self.at.items()))
+            parts.append("--at " + shell_word(",".join(f"{s.name}={_plain(v)}"
+                                                        for s, v in self.at.items())))
         if derive and self.lr is not None:
             parts.append(f"--lr {_plain(self.lr)}")
         return " ".join(parts)

@@ -7,9 +7,10 @@ them out (cf. SymForce: templates never see a SymPy object).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-from .latex import break_terms, visual_width
+from .latex import break_terms, pdflatex_unicode, visible, visual_width
 
 #: Width of a display line, in average math characters (A4, 11 pt, 2.2 cm margins).
 LINE_WIDTH = 72
@@ -110,27 +111,97 @@ def break_lines(groups: list[list[tuple[str, str]]], width: float) -> list[str]:
 # -- text pieces ---------------------------------------------------------------------------
 _TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
                 "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
-                "^": r"\textasciicircum{}", "δ": r"$\delta$", "η": r"$\eta$", "σ": r"$\sigma$",
+                "^": r"\textasciicircum{}", "<": r"\textless{}", ">": r"\textgreater{}",
+                "|": r"\textbar{}", "δ": r"$\delta$", "η": r"$\eta$", "σ": r"$\sigma$",
                 "∂": r"$\partial$", "←": r"$\leftarrow$", "→": r"$\to$", "·": r"$\cdot$",
                 "−": r"$-$", "…": r"\dots{}"}
 _MD_SPECIAL = set("\\`*_[]<>|#$")
 
 
 def tex_escape(text: str) -> str:
-    return "".join(_TEX_SPECIAL.get(c, c) for c in text)
+    """``text`` as LaTeX text: every special character escaped, unprintable characters shown
+    as escapes (``\\n``), non-ASCII characters pdflatex cannot set rewritten."""
+    return pdflatex_unicode("".join(_TEX_SPECIAL.get(c, c) for c in visible(text)))
+
+
+def tex_code(text: str) -> str:
+    """``text`` for ``\\texttt{...}``: as ``tex_escape``, with the typewriter font's own
+    underscore (``\\_`` is a drawn rule that copies from the PDF as a space) and straight
+    quotes (a bare ` and ' print as curly quotes).  It contains no ``_``."""
+    return (tex_escape(text).replace(r"\_", r"\char95{}")
+            .replace("`", r"\textasciigrave{}").replace("'", r"\textquotesingle{}"))
 
 
 def md_escape(text: str) -> str:
-    return "".join("\\" + c if c in _MD_SPECIAL else c for c in text)
+    return "".join("\\" + c if c in _MD_SPECIAL else c for c in visible(text))
+
+
+def md_code(text: str) -> str:
+    """``text`` as a Markdown code span: a fence of more backticks than any run inside, padded
+    with a space when the text starts or ends with a backtick or a space."""
+    text = visible(text) or " "
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.strip(" ") and (text[0] in "` " or text[-1] in "` ") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def tex_title(name: str) -> str:
+    """``name`` for ``\\texttt{...}`` in the document title (the templates' own escaping of
+    ``_`` there finds none left)."""
+    return tex_code(name)
+
+
+def md_title(name: str) -> str:
+    """``name`` for the templates' title `` `...` ``: a code span without its outer backticks."""
+    return md_code(name)[1:-1]
+
+
+_SHELL_PLAIN = re.compile(r"[\w@%+=:,./-]+")
+
+
+def shell_word(text: str) -> str:
+    """``text`` as one shell word: bare when it is plain (``seed-121``, ``x=1,w=0.5``), else
+    in single quotes, else (quotes, backslashes, ``>``, unprintable characters) as a
+    ``$'...'`` string with escapes: always one line, never ``-->``."""
+    if _SHELL_PLAIN.fullmatch(text):
+        return text
+    if text and text.isprintable() and not set(text) & set("'\\>"):
+        return f"'{text}'"
+    escapes = {"\\": "\\\\", "'": "\\'", ">": "\\x3e"}
+    return "$'" + "".join(escapes.get(c) or visible(c) for c in text) + "'"
+
+
+#: Longest line of a header comment; a longer command (a point with thousands of values)
+#: continues on further comment lines (Graphviz silently draws nothing when a comment line
+#: reaches 16,384 bytes; pdflatex stops at lines of 200,000).
+COMMENT_WIDTH = 1000
+
+
+def comment_text(command: str, target: str, width: int = COMMENT_WIDTH) -> str:
+    """``command`` to put inside a header comment of a ``target`` file ('tex', 'md', 'dot'):
+    unprintable characters shown as escapes, ``-->`` broken in Markdown, and lines of at most
+    ``width`` characters, each continuation starting with the comment marker."""
+    text = visible(command)
+    if target == "md":
+        text = re.sub(r"--(!?)>", r"--\1\\x3e", text)
+    lines = []
+    while len(text) > width:
+        cut = max(text.rfind(",", 0, width), text.rfind(" ", 0, width))
+        cut = cut + 1 if cut > 0 else width
+        lines.append(text[:cut])
+        text = text[cut:]
+    lines.append(text)
+    marker = {"tex": "% ", "md": "", "dot": "// "}[target]
+    return ("\n" + marker).join(lines)
 
 
 def _render_part(part, target: str) -> str:
     if isinstance(part, Math):
-        return f"${part.tex}$"
+        return f"${pdflatex_unicode(part.tex) if target == 'tex' else part.tex}$"
     if isinstance(part, Code):
         if target == "tex":
-            return r"\texttt{%s}" % tex_escape(part.text)
-        return f"`{part.text}`"
+            return r"\texttt{%s}" % tex_code(part.text)
+        return md_code(part.text)
     return tex_escape(part) if target == "tex" else md_escape(part)
 
 
@@ -146,7 +217,8 @@ def _render_block(block, target: str) -> dict:
     if isinstance(block, Display):
         rows = []
         for row in block.rows:
-            rows.append({"lines": [{"left": l, "right": r} for l, r in row.lines()],
+            math = pdflatex_unicode if target == "tex" else (lambda tex: tex)
+            rows.append({"lines": [{"left": math(l), "right": math(r)} for l, r in row.lines()],
                          "tag": row.tag})
         return {"kind": "display", "numbered": block.numbered, "rows": rows}
     cells = lambda parts: Text(parts).render(target)  # noqa: E731

@@ -1,9 +1,15 @@
-"""Textbook LaTeX for networks: ``w1_11`` → w^{(1)}_{11}, ``x1`` → x_1, δ terms as δ_{node}.
+r"""Textbook LaTeX for networks: ``w1_11`` → w^{(1)}_{11}, ``x1`` → x_1, δ terms as δ_{node}.
 
 ``TextbookLatexPrinter`` subclasses SymPy's ``LatexPrinter`` and overrides only symbol
 names, the order of terms and factors (``y - t`` rather than ``- t + y``, ``w_3 h_1``
 rather than ``h_1 w_3``) and deltaprop's own functions.  ``break_terms`` splits a long
 sum or product into lines that fit a page.
+
+Names are user text: a name SymPy cannot print safely (``a%b``, ``x.1``, ``a\nb``) prints as
+``\mathrm{...}`` with every LaTeX special character escaped (``math_name``), unprintable
+characters shown as Python escapes (``visible``), and ``pdflatex_unicode`` rewrites the
+non-ASCII characters pdflatex cannot set (Greek as math commands, others as ``[U+XXXX]``)
+in the .tex document only; Markdown keeps them for MathJax.
 """
 from __future__ import annotations
 
@@ -18,6 +24,76 @@ from .cost import split_fraction
 
 _LAYERED = re.compile(r"^([A-Za-z]+)(\d+)_(\d+(?:_\d+)*)$")   # w1_11, w1_1_10, z2_3
 _INDEXED = re.compile(r"^([A-Za-z]+)(\d+)$")                  # x1, h2, w10
+#: Names SymPy's printer handles: letters and digits, a letter first, with ``_``/``__``/``^``
+#: between non-empty parts (``x_1``, ``alpha_beta``, ``δ1``).  Others go through ``math_name``.
+_STRUCTURED = re.compile(r"[^\W\d_][^\W_]*(?:(?:__|_|\^)[^\W_]+)*")
+
+
+def visible(text: str) -> str:
+    """``text`` with every unprintable character (controls such as newline and NUL, line and
+    paragraph separators, format characters, lone surrogates) written as its Python escape
+    (``\\n``, ``\\x00``, ``\\u2028``), so that a name stays on one line and is safe to print."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+_MATH_SPECIAL = {"\\": r"\backslash{}", "{": r"\{", "}": r"\}", "%": r"\%", "&": r"\&",
+                 "#": r"\#", "$": r"\$", "_": r"\_", "^": r"\hat{}", "~": r"\tilde{}",
+                 "|": r"\vert{}", " ": r"\ "}
+
+
+def math_name(name: str) -> str:
+    """``name`` verbatim in math mode, ``\\mathrm{a\\%b}``: LaTeX's special characters escaped
+    (valid in LaTeX and MathJax), other ASCII punctuation braced so that it is not spaced as an
+    operator, unprintable characters shown as escapes."""
+    out = []
+    for c in visible(name):
+        if c in _MATH_SPECIAL:
+            out.append(_MATH_SPECIAL[c])
+        elif c.isascii() and not c.isalnum():
+            out.append("{%s}" % c)
+        else:
+            out.append(c)
+    return r"\mathrm{%s}" % "".join(out)
+
+
+#: Non-ASCII letters pdflatex sets with the documents' preamble (UTF-8 input, OT1 fonts):
+#: Latin-1 and Latin Extended-A letters, each compiled with TeX Live 2022 here.
+PDFLATEX_LETTERS = frozenset(
+    "ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÑÒÓÔÕÖØÙÚÛÜÝßàáâãäåæçèéêëìíîïñòóôõöøùúûüýÿĀāĂăĆćĈĉĊċČčĎďĒēĔĕĖėĚěĜĝĞğĠġ"
+    "ĢģĤĥĨĩĪīĬĭİıĲĳĴĵĶķĹĺĻļĽľŁłŃńŅņŇňŌōŎŏŐőŒœŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŨũŪūŬŭŮůŰűŴŵŶŷŸŹźŻżŽž")
+
+#: Greek letters and the few symbols deltaprop itself writes, as math commands.
+MATH_UNICODE = dict(zip(
+    "αβγδεζηθικλμνξοπρςστυφχψωϑϕϵϱϖ",
+    r"\alpha \beta \gamma \delta \epsilon \zeta \eta \theta \iota \kappa \lambda \mu \nu \xi o "
+    r"\pi \rho \varsigma \sigma \tau \upsilon \phi \chi \psi \omega \vartheta \phi \epsilon "
+    r"\varrho \varpi".split()))
+MATH_UNICODE.update(zip("ΓΔΘΛΞΠΣΥΦΨΩ", r"\Gamma \Delta \Theta \Lambda \Xi \Pi \Sigma \Upsilon "
+                                       r"\Phi \Psi \Omega".split()))
+MATH_UNICODE.update({g: r"\mathrm{%s}" % a for g, a in zip("ΑΒΕΖΗΙΚΜΝΟΡΤΧ", "ABEZHIKMNOPTX")})
+MATH_UNICODE.update({"∂": r"\partial", "·": r"\cdot", "−": "-", "←": r"\leftarrow",
+                     "→": r"\to", "…": r"\dots", "⋯": r"\cdots", "∇": r"\nabla"})
+
+
+def pdflatex_unicode(tex: str) -> str:
+    """``tex`` (math or text mode) with every non-ASCII character pdflatex cannot set
+    rewritten: Greek letters and deltaprop's symbols as ``\\ensuremath{\\delta}``, the Latin
+    letters of ``PDFLATEX_LETTERS`` kept (``\\text{é}`` in math), anything else as
+    ``[U+4E2D]``."""
+    if tex.isascii():
+        return tex
+    return "".join(c if c.isascii() else _pdflatex_char(c) for c in tex)
+
+
+def _pdflatex_char(c: str) -> str:
+    command = MATH_UNICODE.get(c)
+    if command is not None:
+        return r"\ensuremath{%s}" % command
+    if c in PDFLATEX_LETTERS:
+        return r"\text{%s}" % c
+    return r"\text{[U+%04X]}" % ord(c)
 
 
 def _sub(text: str) -> str:
@@ -77,7 +153,12 @@ class TextbookLatexPrinter(LatexPrinter):
             return self.delta_name(self.deltas[expr])
         if expr in self.gradients:
             return self.partial(self.loss, self.gradients[expr])
-        return textbook_name(expr.name) or super()._print_Symbol(expr, style)
+        tex = textbook_name(expr.name)
+        if tex is not None:
+            return tex
+        if _STRUCTURED.fullmatch(expr.name):
+            return super()._print_Symbol(expr, style)
+        return math_name(expr.name)
 
     def delta_name(self, node: sp.Symbol) -> str:
         """δ of ``node``: δ^{(l)}_j for a layered pre-activation z^{(l)}_j, else δ_{node}."""

@@ -8,6 +8,7 @@ import math
 from pathlib import Path
 
 from symbolic.derivation import Derivation
+from symbolic.document import shell_word
 from symbolic.errors import DeltapropError
 from symbolic.examples import POINTS, example_point
 from symbolic.matrix.document import matrix_document
@@ -104,7 +105,8 @@ def build_step(network, outdir):
     from symbolic.dot import derivation_dot
 
     if matrix_cli.is_matrix(network):
-        files = {f"derivation.{fmt}": matrix_document(network, fmt, command=f"deltaprop derive {network.name}")
+        command = f"deltaprop derive {shell_word(network.name)}"
+        files = {f"derivation.{fmt}": matrix_document(network, fmt, command=command)
                  for fmt in ("tex", "md")}
         return files, ["derivation: matrix form, LaTeX and Markdown (no graph for matrix networks)"], True
     at = example_point(network)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from symbolic.derivation import Derivation
-from symbolic.dot import derivation_dot, render
+from symbolic.dot import check_layout_size, derivation_dot, render
 from symbolic.errors import DeltapropError
 
 from ..loading import load_network, network_argument
@@ -27,6 +27,8 @@ def run(args) -> int:
     if fmt not in FORMATS:
         raise DeltapropError(f"{args.output}: expected a .dot, .svg or .png file name")
     network = load_network(args.network)
+    if fmt != "dot":   # before the derivation: a graph too large to lay out fails at once
+        check_layout_size(network, fmt, str(Path(args.output).with_suffix(".dot")))
     derivation = Derivation(network, at=parse_point(args.at, network.name))
     text = derivation_dot(derivation)
     content = text if fmt == "dot" else render(text, fmt)

@@ -1,6 +1,8 @@
 """The matrix-form derivation as a LaTeX or Markdown document, every line with its shape."""
 from __future__ import annotations
 
+from ..document import comment_text, md_title, tex_title
+from ..latex import pdflatex_unicode
 from .derive import derive_matrix
 from .latex import matrix_latex, symbol_tex
 from .network import MatrixNetwork
@@ -36,7 +38,19 @@ def document_context(network: MatrixNetwork) -> dict:
 
 
 def matrix_document(network: MatrixNetwork, fmt: str, command: str) -> str:
-    """``fmt`` is 'tex' (a complete LaTeX document) or 'md' (Markdown with $$ blocks)."""
+    """``fmt`` is 'tex' (a complete LaTeX document) or 'md' (Markdown with $$ blocks).  The
+    name and ``command`` are escaped for the target (title, header comment) and in LaTeX the
+    non-ASCII characters pdflatex cannot set are rewritten."""
     from codegen.templates import render
 
-    return render(f"matrix_derivation.{fmt}.j2", command=command, **document_context(network))
+    context = document_context(network)
+    if fmt == "tex":
+        context["title"] = tex_title(network.name)
+        for s in context["symbols"]:
+            s["tex"] = pdflatex_unicode(s["tex"])
+        for key in ("forward", "deltas", "gradients"):
+            for row in context[key]:
+                row["lhs"], row["rhs"] = pdflatex_unicode(row["lhs"]), pdflatex_unicode(row["rhs"])
+    else:
+        context["title"] = md_title(network.name)
+    return render(f"matrix_derivation.{fmt}.j2", command=comment_text(command, fmt), **context)

@@ -5,6 +5,8 @@ import re
 
 from sympy.printing.latex import LatexPrinter
 
+from ..latex import math_name
+
 FUNCTION_TEX = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\operatorname{relu}",
                 "softplus": r"\operatorname{softplus}", "step": r"\operatorname{step}",
                 "exp": r"\exp"}
@@ -17,7 +19,9 @@ def symbol_tex(name: str) -> str:
     if name.startswith("grad_"):
         return rf"\frac{{\partial L}}{{\partial {symbol_tex(name[5:])}}}"
     match = re.fullmatch(r"([A-Za-z]+)(\d+)", name)
-    return f"{match.group(1)}^{{({match.group(2)})}}" if match else name
+    if match:
+        return f"{match.group(1)}^{{({match.group(2)})}}"
+    return name if re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", name) else math_name(name)
 
 
 class MatrixLatexPrinter(LatexPrinter):
