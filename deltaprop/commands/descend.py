@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import math
 
-import sympy as sp
-
 from symbolic.errors import DeltapropError
 from symbolic.formula import parse_formula
 
 from ..arguments import integer, number
+from ..descend_plot import descent_picture
+from ..descend_report import formula_text, report, subscript
 from ..output import write_atomic
-from ..training.descent import descend
 from ..plotting import require_matplotlib
+from ..training.descent import descend
 
 HELP = "gradient descent on a one-variable formula J(x) for several learning rates"
 
@@ -34,15 +34,13 @@ def run(args) -> int:
         raise DeltapropError(f"--steps must be at least 1, got {args.steps}")
     runs = [descend(expr, x, args.x0, lr, args.steps) for lr in rates]
     if not math.isfinite(runs[0].losses[0]):
-        raise DeltapropError(f"J({x}) = {expr} is not defined (or not finite) at {x}0 = "
-                             f"{args.x0:g}: choose another --x0")
-    png = _plot(runs, args) if args.plot else None
-    print(f"J({x}) = {expr}   J'({x}) = {sp.diff(expr, x)}   {x}0 = {args.x0:g}")
-    for r in runs:
-        path = " -> ".join(f"{v:.6g}" for v in r.iterates)
-        print(f"eta = {r.lr:<8g} {x}: {path}")
-        print(f"{'':15}J: {' -> '.join(f'{v:.6g}' for v in r.losses)}")
-        print(f"{'':15}{r.verdict}")
+        raise DeltapropError(f"J({x}) = {formula_text(expr)} is not defined (or not finite) at "
+                             f"{x}{subscript(0)} = {args.x0:g}: choose another --x0")
+    title = (f"gradient descent on J({x}) = {formula_text(expr)} from "
+             f"{x}{subscript(0)} = {args.x0:g}")
+    picture = descent_picture(expr, x, runs, title)
+    png = _plot(picture) if args.plot else None
+    print(report(expr, x, picture))
     if png is not None:
         write_atomic(args.plot, png)
         print(f"plot written to {args.plot}")
@@ -63,17 +61,8 @@ def _rates(text: str) -> list[float]:
     return rates
 
 
-def _plot(runs, args) -> bytes:
-    plt = require_matplotlib("--plot")
-    from ..plotting import figure_bytes
+def _plot(picture) -> bytes:
+    require_matplotlib("--plot")
+    from ..descend_plot import descent_png
 
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for r in runs:
-        ax.plot(range(len(r.iterates)), r.iterates, marker="o", label=f"η = {r.lr:g}")
-    ax.set_yscale("symlog", linthresh=1.0)
-    ax.set_xlabel("step k")
-    ax.set_ylabel(f"{args.var}_k")
-    ax.set_title(f"gradient descent on J = {args.formula} from {args.var}0 = {args.x0:g}")
-    ax.axhline(0, color="grey", linewidth=0.5)
-    ax.legend()
-    return figure_bytes(fig)
+    return descent_png(picture)

@@ -36,6 +36,11 @@ class DescentRun:
         return abs(x[-1] - x[-2]) / before if before > 0 else None
 
     @property
+    def diverges(self) -> bool:
+        """True when the verdict is "diverges" (growing steps, or an overflow)."""
+        return self.verdict.startswith("diverges")
+
+    @property
     def verdict(self) -> str:
         x = self.iterates
         if self.undefined_slope:
