@@ -25,7 +25,9 @@ SCAN_MARGIN = 0.5       # the critical-point scan looks this fraction of the spa
 MARGIN = 0.08           # empty border of a panel, as a fraction of its span
 ERROR_HEADROOM = 30.0   # the error axis ends this factor above the largest non-diverging error
 ERROR_DECADES = 12      # ... and at most this many decades below its top
+MINIMUM_SIDE = 0.25     # J is drawn at least this fraction of the span on each side of x*
 PANEL_COLUMNS = 3
+MIN_WIDTH = 7.5         # inches
 
 
 @dataclass(frozen=True)
@@ -69,11 +71,14 @@ def descent_picture(expr, variable, runs: list[DescentRun], title: str) -> Desce
     minima = [p.x for p in points if p.kind == "minimum"]
     shown = seen + [t for t in targets if t is not None]
     shown += [m for m in minima if scanned[0] <= m <= scanned[1]]
+    span = max(shown) - min(shown)
+    shown += [m + side * MINIMUM_SIDE * span for m in shown[len(seen):] for side in (-1, 1)]
     x_limits = _padded(min(shown), max(shown), MARGIN)
     curve = _sample(expr, variable, x_limits)
     j_limits = _padded(min(curve[1]), max(curve[1]), MARGIN)
     errors = [_errors(r, t) for r, t in zip(runs, targets)]
-    error_limits = _error_limits([e for r, e in zip(runs, errors) if not r.diverges], errors)
+    error_limits = _error_limits([e for r, e in zip(runs, errors) if not r.diverges], errors,
+                                 any(r.diverges for r in runs))
     views = tuple(RunView(r, t, e, _first_outside(r.iterates, x_limits),
                           _first_above(e, error_limits), _first_below(e, error_limits))
                   for r, t, e in zip(runs, targets, errors))
@@ -115,8 +120,9 @@ def _errors(run: DescentRun, target: float | None) -> tuple[float, ...]:
     return tuple(abs(x - target) for x in run.iterates)
 
 
-def _error_limits(steady_errors, all_errors) -> tuple[float, float] | None:
-    """Log-axis limits from the non-diverging runs (else from the slowest diverging one)."""
+def _error_limits(steady_errors, all_errors, headroom: bool) -> tuple[float, float] | None:
+    """Log-axis limits from the non-diverging runs (else from the slowest diverging one),
+    with ``headroom`` above them to show diverging runs leave."""
     def positive(errors):
         return [e for e in errors if math.isfinite(e) and e > 0]
 
@@ -126,7 +132,7 @@ def _error_limits(steady_errors, all_errors) -> tuple[float, float] | None:
         pool = [min(pool, key=max)] if pool else []
     if not pool:
         return None
-    top = max(max(p) for p in pool) * ERROR_HEADROOM
+    top = max(max(p) for p in pool) * (ERROR_HEADROOM if headroom else 3)
     bottom = max(min(min(p) for p in pool) / 3, top * 10.0 ** -ERROR_DECADES)
     return bottom, top
 
@@ -161,7 +167,7 @@ def descent_figure(picture: DescentPicture):
     n = len(picture.runs)
     columns = min(n, PANEL_COLUMNS)
     rows = math.ceil(n / columns)
-    fig = plt.figure(figsize=(3.6 * columns + 0.6, 2.9 * rows + 3.6))
+    fig = plt.figure(figsize=(max(3.6 * columns + 0.6, MIN_WIDTH), 2.9 * rows + 3.6))
     grid = fig.add_gridspec(rows + 1, columns, height_ratios=[1] * rows + [1.25])
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for i, view in enumerate(picture.runs):

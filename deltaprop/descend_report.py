@@ -38,7 +38,7 @@ class FormulaPrinter(_SpecPrinter):
 
 def formula_text(expr) -> str:
     """``expr`` as the user would write it, e.g. ``x^4 - 3*x^2 + x``, ``|x|``."""
-    return FormulaPrinter({"order": "none"}).doprint(expr)
+    return FormulaPrinter().doprint(expr)
 
 
 def subscript(k: int) -> str:
@@ -75,7 +75,7 @@ def iterate_table(picture) -> list[str]:
     v = picture.variable
     groups = [_group(view.run, v) for view in picture.runs]
     steps = [str(k) for k in range(picture.steps + 1)]
-    k_column = _column(["k", ""] + steps)
+    k_column = [c.rjust(len(steps[-1])) for c in ["k", ""] + steps]
     lines: list[str] = []
     for block in _blocks(groups, len(k_column[0])):
         if lines:
@@ -104,17 +104,15 @@ def _column(cells: list[str]) -> list[str]:
     return [cells[0].ljust(width)] + [c.rjust(width) for c in cells[1:]]
 
 
-def _blocks(groups, k_width: int):
-    """Consecutive groups of η columns whose lines fit in LINE_WIDTH (at least one each)."""
-    block, width = [], k_width
-    for group in groups:
-        group_width = sum(len(c[0]) + len(GAP) for c in group)
-        if block and width + group_width > LINE_WIDTH:
-            yield block
-            block, width = [], k_width
-        block.append(group)
-        width += group_width
-    yield block
+def _blocks(groups, k_width: int) -> list[list]:
+    """The η groups in the fewest blocks of nearly equal size whose lines fit LINE_WIDTH."""
+    widths = [sum(len(c[0]) + len(GAP) for c in group) for group in groups]
+    for count in range(1, len(groups) + 1):
+        size = math.ceil(len(groups) / count)
+        starts = range(0, len(groups), size)
+        if all(k_width + sum(widths[s:s + size]) <= LINE_WIDTH for s in starts) or size == 1:
+            return [groups[s:s + size] for s in starts]
+    return [groups]
 
 
 def _rows(columns: list[list[str]]) -> list[str]:

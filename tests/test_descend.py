@@ -3,7 +3,11 @@ import pytest
 
 from deltaprop.cli import main
 from symbolic.formula import FormulaError, parse_formula
+import math
+
+from deltaprop.descend_plot import descent_picture
 from deltaprop.training.descent import descend
+from deltaprop.training.minima import critical_points, nearest_minimum
 import sympy as sp
 
 from symbolic import relu, sigmoid
@@ -63,7 +67,10 @@ def test_parser_builds_the_expected_expression():
 def test_cli_prints_iterates_and_verdicts(capsys):
     assert main(["descend", "4*x^2", "--x0", "2", "--lr", "1,0.25", "--steps", "3"]) == 0
     out = capsys.readouterr().out
-    assert "2 -> -14 -> 98 -> -686" in out and "oscillates" in out
+    rows = [line.split() for line in out.splitlines()]
+    # one row per step: k, then x_k and J(x_k) for eta = 1 and eta = 0.25 (the lecture's numbers)
+    assert ["1", "-14", "784", "-2", "16"] in rows and ["3", "-686", "1.88238e+06", "-2", "16"] in rows
+    assert "oscillates" in out and "diverges (each step 7x the previous)" in out
 
 
 def test_cli_bad_formula_is_one_line_exit_2(capsys):
@@ -87,3 +94,113 @@ def test_cli_plot(tmp_path):
     png = tmp_path / "lr.png"
     assert main(["descend", "x^2", "--lr", "0.1,0.9", "--steps", "5", "--plot", str(png)]) == 0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# --- the lecture picture (issue 14, point 4) and the text at 30 steps -------------------------
+
+LECTURE = ["4*x^2", "--x0", "2", "--lr", "1,0.26,0.25,0.24,0.1", "--steps", "30"]
+
+
+def _picture(formula, x0, rates, steps=30):
+    expr, x = parse_formula(formula)
+    runs = [descend(expr, x, x0, lr, steps) for lr in rates]
+    return descent_picture(expr, x, runs, formula)
+
+
+def test_lecture_picture_clips_the_diverging_rates_instead_of_scaling_to_them():
+    picture = _picture("4*x^2", 2, [1, 0.26, 0.25, 0.24, 0.1])
+    lo, hi = picture.x_limits
+    assert -2.5 < lo < -2 and 2 < hi < 2.5            # the ±2 of eta = 0.25 and x* = 0, not -14
+    assert picture.j_limits[1] < 25                  # J(±2) = 16 fits; J(-14) = 784 does not
+    leaves = {v.run.lr: v.leaves_curve_at for v in picture.runs}
+    assert leaves == {1: 1, 0.26: 2, 0.25: None, 0.24: None, 0.1: None}
+    assert [v.target for v in picture.runs] == [0.0] * 5
+    bottom, top = picture.error_limits
+    assert 20.2 < top < 1000 and bottom > 1e-15       # 0.26 reaches |x_30| = 20.13 in view
+    above = {v.run.lr: v.leaves_errors_at for v in picture.runs}
+    assert above == {1: 2, 0.26: None, 0.25: None, 0.24: None, 0.1: None}   # |x_2| = 98
+
+
+def test_lecture_figure_axes_follow_the_picture_and_steps_are_integers():
+    pytest.importorskip("matplotlib")
+    from deltaprop.descend_plot import descent_figure
+
+    picture = _picture("4*x^2", 2, [1, 0.26, 0.25, 0.24, 0.1])
+    fig = descent_figure(picture)
+    *curves, errors = fig.axes
+    assert len(curves) == 5 and all(ax.get_xlim() == picture.x_limits for ax in curves)
+    assert all(ax.get_ylim() == picture.j_limits for ax in curves)
+    assert errors.get_yscale() == "log" and errors.get_ylim() == picture.error_limits
+    fig.canvas.draw()
+    lo, hi = errors.get_xlim()
+    ticks = [t for t in errors.get_xticks() if lo <= t <= hi]
+    assert len(ticks) >= 3 and all(t == int(t) for t in ticks)
+    titles = [ax.get_title() for ax in curves]
+    assert "leaves the picture at step 1: x₁ = −14" in titles[0]
+    assert titles[2] == "η = 0.25: oscillates"
+
+
+def test_several_minima_each_run_is_measured_against_the_one_it_approaches():
+    import numpy as np
+
+    picture = _picture("x^4 - 3*x^2 + x", 2, [0.01, 0.1, 0.3])
+    roots = sorted(np.roots([4, 0, -6, 1]).real)      # J' = 4x^3 - 6x + 1, independent solver
+    minima = [r for r in roots if 12 * r * r - 6 > 0]
+    assert [m for m, _ in picture.minima] == pytest.approx(minima, abs=1e-14)
+    targets = {v.run.lr: v.target for v in picture.runs}
+    assert targets[0.01] == pytest.approx(minima[1]) and targets[0.1] == pytest.approx(minima[0])
+    overflow = picture.runs[2]
+    assert overflow.run.verdict == "diverges (overflow)" and overflow.leaves_curve_at == 1
+    assert picture.x_limits[1] - picture.x_limits[0] < 6 and picture.j_limits[1] < 20
+    assert picture.runs[1].errors[-1] < 1e-9          # converged to its own minimum
+
+
+@pytest.mark.parametrize("formula, x_star", [
+    ("abs(x)", 0.0), ("relu(x) + x^2", 0.0), ("abs(x - 0.3) + x/2", 0.3),
+    ("sqrt(x) + 1/x", 2 ** (2 / 3)), ("sqrt(x) + 0.1*x^(-2)", 0.4 ** 0.4), ("sin(x)", -math.pi / 2), ("log(x)^2", 1.0)])
+def test_minimum_found_numerically_where_J_prime_is_not_a_polynomial(formula, x_star):
+    expr, x = parse_formula(formula)
+    points = critical_points(expr, x, (-2.5, 2.5))
+    assert nearest_minimum(points, 0.5) == pytest.approx(x_star, rel=1e-15, abs=1e-300)
+
+
+def test_poles_and_plateaus_are_not_minima():
+    for formula in ["1/x^2", "-1/x^2", "relu(x)", "exp(x)", "sigmoid(x)"]:
+        expr, x = parse_formula(formula)
+        points = critical_points(expr, x, (-3, 3))
+        assert nearest_minimum(points, 1.0) is None, formula
+
+
+def test_a_run_reaching_the_minimum_exactly_is_drawn_as_reached():
+    picture = _picture("4*x^2", 2, [0.125], steps=3)    # x_1 = 2 - 0.125*16 = 0
+    view = picture.runs[0]
+    assert view.errors == (2.0, 0.0, 0.0, 0.0) and view.below_errors_at is None
+
+
+def test_text_at_30_steps_fits_in_100_columns(capsys):
+    assert main(["descend"] + LECTURE) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= 100
+    verdicts = [line for line in lines if line.startswith("η = ")]
+    assert len(verdicts) == 5 and "x₃₀" in verdicts[-1]
+    assert sum(line.split()[:1] == ["30"] for line in lines) == 2    # two blocks of columns
+
+
+def test_long_runs_show_their_first_and_last_steps(capsys):
+    assert main(["descend", "x^2", "--lr", "0.1", "--steps", "1000"]) == 0
+    out = capsys.readouterr().out
+    assert "(971 steps not shown)" in out and len(out.splitlines()) < 45
+    assert [line.split()[0] for line in out.splitlines() if line[:5].strip().isdigit()][-1] == "1000"
+
+
+@pytest.mark.parametrize("formula, shown", [
+    ("abs(x)", "J(x) = |x|   J'(x) = sign(x)"),
+    ("relu(x) + x^2", "J(x) = x^2 + relu(x)   J'(x) = 2*x + [x > 0]"),
+    ("x^4 - 3*x^2 + x", "J(x) = x^4 - 3*x^2 + x   J'(x) = 4*x^3 - 6*x + 1"),
+    ("sqrt(x) + 0.1*x^(-2)", "J(x) = sqrt(x) + 0.1/x^2   J'(x) = -0.2/x^3 + 1/(2*sqrt(x))")])
+def test_formulas_print_in_the_users_notation(capsys, formula, shown):
+    assert main(["descend", formula, "--lr", "0.1", "--steps", "30"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(shown)
+    for leak in ("Abs(", "Heaviside(", "**"):
+        assert leak not in out
