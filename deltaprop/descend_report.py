@@ -59,15 +59,20 @@ def report(expr, variable, picture) -> str:
 
 
 def verdict_line(view, v: str) -> str:
-    """``η = 0.1   converges fast (...); x* = 0, |x_6 − x*| = 0.000128``."""
+    """``η = 0.1      converges fast (...); x* = 0, |x₆ − x*| = 0.000128``, the part after
+    the verdict on a second line when one would be longer than LINE_WIDTH."""
     run = view.run
     n = len(run.iterates) - 1
-    text = f"η = {run.lr:<8g} {run.verdict}"
+    head = f"η = {run.lr:<8g} {run.verdict}"
     if view.target is None:
-        return text + "; no minimum of J found near the iterates"
-    error = view.errors[-1]
-    shown = f"{error:.3g}" if math.isfinite(error) else "overflow"
-    return text + f"; {v}* = {view.target:.6g}, |{v}{subscript(n)} − {v}*| = {shown}"
+        tail = "no minimum of J found near the iterates"
+    else:
+        error = view.errors[-1]
+        shown = f"{error:.3g}" if math.isfinite(error) else "overflow"
+        tail = f"{v}* = {view.target:.6g}, |{v}{subscript(n)} − {v}*| = {shown}"
+    if len(head) + 2 + len(tail) <= LINE_WIDTH:
+        return f"{head}; {tail}"
+    return f"{head};\n{' ' * 13}{tail}"
 
 
 def iterate_table(picture) -> list[str]:

@@ -204,3 +204,11 @@ def test_formulas_print_in_the_users_notation(capsys, formula, shown):
     assert out.startswith(shown)
     for leak in ("Abs(", "Heaviside(", "**"):
         assert leak not in out
+
+
+def test_bounded_irregular_steps_wander_rather_than_diverge():
+    expr, x = parse_formula("x^4 - 3*x^2 + x")
+    run = descend(expr, x, -0.5, 0.2, 30)
+    assert run.verdict.startswith("wanders (steps grow and shrink") and not run.diverges
+    assert max(abs(v) for v in run.iterates) < 2          # it stays near the left minimum
+    assert descend(expr, x, -0.5, 0.35, 30).diverges      # this one overflows

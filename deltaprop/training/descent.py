@@ -1,8 +1,9 @@
 """Gradient descent on a one-variable function, with a verdict on the learning rate.
 
 x_{k+1} = x_k − η J'(x_k).  The verdict reads the ratio of successive steps
-r = |x_{k+1} − x_k| / |x_k − x_{k−1}|: r > 1 diverges, r = 1 with alternating sign
-oscillates, r < 1 converges (slowly when r > 0.5).
+r = |x_{k+1} − x_k| / |x_k − x_{k−1}|: r > 1 diverges when the last step is also the largest
+so far (otherwise the steps grow and shrink: the run wanders, as on a non-convex J), r = 1 with
+alternating sign oscillates, r < 1 converges (slowly when r > 0.5).
 """
 from __future__ import annotations
 
@@ -55,6 +56,8 @@ class DescentRun:
         if abs(r - 1) <= TOLERANCE:
             alternating = (x[-1] - x[-2]) * (x[-2] - x[-3]) < 0
             return "oscillates (steps keep their size)" if alternating else "drifts at a constant rate"
+        if r > 1 and abs(x[-1] - x[-2]) < max(abs(b - a) for a, b in zip(x, x[1:])):
+            return f"wanders (steps grow and shrink; the last is {r:.3g}x the previous)"
         if r > 1:
             return f"diverges (each step {r:.3g}x the previous)"
         speed = "slowly" if r > SLOW_RATIO else "fast"
