@@ -12,12 +12,11 @@ panel per η (shared axes, as in the seed lecture's four panels) above one log-s
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
-from symbolic.evaluate import evaluate
-
 from .plotting import figure_bytes, require_matplotlib
-from .training.descent import DescentRun
+from .training.descent import DescentRun, value_at
 from .training.minima import critical_points, nearest_minimum
 
 CURVE_POINTS = 400
@@ -64,7 +63,8 @@ class DescentPicture:
 def descent_picture(expr, variable, runs: list[DescentRun], title: str) -> DescentPicture:
     """The picture's data for ``runs`` of gradient descent on ``expr`` (all from one x0)."""
     steady = [r for r in runs if not r.diverges]
-    seen = [runs[0].iterates[0]] + [x for r in steady for x in r.iterates if math.isfinite(x)]
+    seen = [runs[0].iterates[0]] + [x for r in steady for x, j in zip(r.iterates, r.losses)
+                                    if math.isfinite(j)]
     scanned = _padded(min(seen), max(seen), SCAN_MARGIN)
     points = critical_points(expr, variable, scanned)
     targets = [_target(points, r) for r in runs]
@@ -79,10 +79,10 @@ def descent_picture(expr, variable, runs: list[DescentRun], title: str) -> Desce
     errors = [_errors(r, t) for r, t in zip(runs, targets)]
     error_limits = _error_limits([e for r, e in zip(runs, errors) if not r.diverges], errors,
                                  any(r.diverges for r in runs))
-    views = tuple(RunView(r, t, e, _first_outside(r.iterates, x_limits),
+    views = tuple(RunView(r, t, e, _first_outside(r, x_limits),
                           _first_above(e, error_limits), _first_below(e, error_limits))
                   for r, t, e in zip(runs, targets, errors))
-    inside = tuple((m, _value(expr, variable, m)) for m in minima
+    inside = tuple((m, value_at(expr, variable, m)) for m in minima
                    if x_limits[0] <= m <= x_limits[1])
     return DescentPicture(title, variable.name, x_limits, j_limits, error_limits, curve,
                           inside, views)
@@ -102,16 +102,9 @@ def _sample(expr, variable, limits) -> tuple[tuple[float, ...], tuple[float, ...
     """J at evenly spaced points of ``limits`` (points where J is not finite are left out)."""
     lo, hi = limits
     xs = [lo + (hi - lo) * i / (CURVE_POINTS - 1) for i in range(CURVE_POINTS)]
-    pairs = [(x, _value(expr, variable, x)) for x in xs]
+    pairs = [(x, value_at(expr, variable, x)) for x in xs]
     pairs = [(x, j) for x, j in pairs if math.isfinite(j)]
     return tuple(x for x, _ in pairs), tuple(j for _, j in pairs)
-
-
-def _value(expr, variable, x: float) -> float:
-    try:
-        return float(evaluate(expr, {variable: x}))
-    except (OverflowError, ValueError, ZeroDivisionError, TypeError):
-        return math.nan
 
 
 def _errors(run: DescentRun, target: float | None) -> tuple[float, ...]:
@@ -137,9 +130,11 @@ def _error_limits(steady_errors, all_errors, headroom: bool) -> tuple[float, flo
     return bottom, top
 
 
-def _first_outside(values, limits) -> int | None:
+def _first_outside(run: DescentRun, limits) -> int | None:
+    """The first step whose x_k is outside ``limits`` or whose J(x_k) is not finite."""
     lo, hi = limits
-    return next((k for k, v in enumerate(values) if not lo <= v <= hi), None)
+    return next((k for k, (x, j) in enumerate(zip(run.iterates, run.losses))
+                 if not (lo <= x <= hi and math.isfinite(j))), None)
 
 
 def _first_above(errors, limits) -> int | None:
@@ -201,12 +196,13 @@ def _draw_curve_panel(ax, picture: DescentPicture, view: RunView, colour) -> Non
 
 
 def _panel_title(picture: DescentPicture, view: RunView) -> str:
-    title = f"η = {view.run.lr:g}: {view.run.verdict.split(' (')[0]}"
+    title = f"η = {view.run.lr:g}: {re.split(r' [(]|:', view.run.verdict)[0]}"
     k = view.leaves_curve_at
     if k is None:
         return title
     x = view.run.iterates[k]
-    where = f"{x:.4g}".replace("-", "−") if math.isfinite(x) else "overflow"
+    where = (f"{x:.4g}".replace("-", "−") if math.isfinite(x)
+             else "undefined" if view.run.undefined_slope else "overflow")
     return f"{title}\nleaves the picture at step {k}: {picture.variable}{_sub(k)} = {where}"
 
 
@@ -216,6 +212,8 @@ def _mark_exit(ax, picture: DescentPicture, view: RunView, colour) -> None:
     xs, js = view.run.iterates, view.run.losses
     start = (xs[k - 1], js[k - 1])
     end = _exit_point(start, (xs[k], js[k]), picture.x_limits, picture.j_limits)
+    if not all(map(math.isfinite, start)) or end == start:
+        return      # nowhere to point: x_k or J(x_k) is not a number
     ax.annotate("", xy=end, xytext=start, zorder=6, annotation_clip=False,
                 arrowprops={"arrowstyle": "-|>", "color": colour, "linewidth": 1.5})
 
@@ -248,6 +246,10 @@ def _draw_error_panel(ax, picture: DescentPicture, colours) -> None:
     if picture.error_limits is not None:
         ax.set_yscale("log")
         ax.set_ylim(*picture.error_limits)
+    else:
+        ax.set_yticks([])
+        ax.text(0.5, 0.5, f"no distance to draw: no minimum of J found near the iterates, or "
+                f"every x_k is {v}*", transform=ax.transAxes, ha="center", fontsize=9)
     ax.set_xlim(-0.5, picture.steps + 0.5)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("step k")

@@ -212,3 +212,18 @@ def test_bounded_irregular_steps_wander_rather_than_diverge():
     assert run.verdict.startswith("wanders (steps grow and shrink") and not run.diverges
     assert max(abs(v) for v in run.iterates) < 2          # it stays near the left minimum
     assert descend(expr, x, -0.5, 0.35, 30).diverges      # this one overflows
+
+
+@pytest.mark.parametrize("formula, x0, rates, leaves", [
+    ("exp(x^2)", 3, [10], [1]),            # overflows at once: no minimum in view
+    ("sqrt(x)", 0.01, [1, 0.001], [1, 2]),  # steps out of the domain: J' undefined there
+    ("x", 1, [0.5], [None]),                # no critical point at all
+    ("x^2", 0, [0.1], [None])])             # starts at x*: every distance is 0
+def test_pictures_without_a_distance_to_draw(tmp_path, formula, x0, rates, leaves):
+    pytest.importorskip("matplotlib")
+    from deltaprop.descend_plot import descent_png
+
+    picture = _picture(formula, x0, rates, steps=5)
+    assert [v.leaves_curve_at for v in picture.runs] == leaves
+    assert picture.error_limits is None
+    assert descent_png(picture)[:8] == b"\x89PNG\r\n\x1a\n"

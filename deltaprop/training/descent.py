@@ -67,7 +67,7 @@ class DescentRun:
 def descend(expr: sp.Expr, variable: sp.Symbol, x0: float, lr: float, steps: int) -> DescentRun:
     """Run ``steps`` gradient-descent steps on ``expr`` from ``x0``; stops early on overflow."""
     slope = sp.diff(expr, variable)
-    xs, losses = [float(x0)], [_value(expr, variable, x0)]
+    xs, losses = [float(x0)], [value_at(expr, variable, x0)]
     undefined = False
     for _ in range(steps):
         x = xs[-1]
@@ -75,7 +75,7 @@ def descend(expr: sp.Expr, variable: sp.Symbol, x0: float, lr: float, steps: int
         undefined = math.isnan(g)
         x_next = math.nan if undefined else x - lr * g
         xs.append(x_next)
-        losses.append(_value(expr, variable, x_next))
+        losses.append(value_at(expr, variable, x_next))
         if not math.isfinite(x_next):
             break
     return DescentRun(lr, tuple(xs), tuple(losses), undefined)
@@ -91,10 +91,11 @@ def _slope(slope, variable, x: float) -> float:
         return math.nan
 
 
-def _value(expr, variable, x: float) -> float:
+def value_at(expr, variable, x: float) -> float:
+    """``expr`` at ``x`` as a float; NaN where it is undefined or overflows, or x is not finite."""
     if not math.isfinite(x):
         return math.nan
     try:
-        return evaluate(expr, {variable: x})
-    except (OverflowError, ValueError, ZeroDivisionError):
+        return float(evaluate(expr, {variable: x}))
+    except (OverflowError, ValueError, ZeroDivisionError, TypeError):
         return math.nan

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from symbolic.evaluate import evaluate
+from .descent import value_at
 
 #: grid points of the numeric scan; a pair of roots closer than window/GRID may be missed.
 GRID = 2001
@@ -37,7 +37,7 @@ def critical_points(expr: sp.Expr, variable: sp.Symbol,
     roots = _polynomial_roots(slope, variable)
     if roots is None:
         roots = _scanned_roots(slope, variable, window)
-    roots = [r for r in roots if math.isfinite(_slope_at(expr, variable, r))]  # not a pole
+    roots = [r for r in roots if math.isfinite(value_at(expr, variable, r))]  # not a pole
     return [CriticalPoint(r, _kind(slope, variable, roots, i)) for i, r in enumerate(roots)]
 
 
@@ -64,7 +64,7 @@ def _polynomial_roots(slope, variable) -> list[float] | None:
 def _scanned_roots(slope, variable, window) -> list[float]:
     lo, hi = window
     grid = [lo + (hi - lo) * i / (GRID - 1) for i in range(GRID)]
-    values = [(x, _slope_at(slope, variable, x)) for x in grid]
+    values = [(x, value_at(slope, variable, x)) for x in grid]
     values = [(x, g) for x, g in values if math.isfinite(g)]
     roots = [x for (_, g0), (x, g), (_, g1) in zip(values, values[1:], values[2:])
              if g == 0 and g0 != 0 and g1 != 0]          # isolated zeros, not plateaus
@@ -81,7 +81,7 @@ def _bisect(slope, variable, lo: float, hi: float, g_lo: float) -> float:
         mid = (lo + hi) / 2
         if mid in (lo, hi):
             break
-        g = _slope_at(slope, variable, mid)
+        g = value_at(slope, variable, mid)
         if not math.isfinite(g):
             break
         if g == 0:
@@ -120,16 +120,8 @@ def _kind(slope, variable, roots: list[float], i: int) -> str:
 def _probe(slope, variable, r: float, towards: float) -> float:
     """J' at ``towards``, or closer to ``r`` where J' is undefined there (√x left of 0)."""
     for _ in range(60):
-        g = _slope_at(slope, variable, towards)
+        g = value_at(slope, variable, towards)
         if math.isfinite(g):
             return g
         towards = (r + towards) / 2
     return math.nan
-
-
-def _slope_at(slope, variable, x: float) -> float:
-    """J'(x) (or any formula at x) as a float; NaN where it is undefined or overflows."""
-    try:
-        return float(evaluate(slope, {variable: x}))
-    except (OverflowError, ValueError, ZeroDivisionError, TypeError):
-        return math.nan
