@@ -62,23 +62,13 @@ class DescentPicture:
 
 def descent_picture(expr, variable, runs: list[DescentRun], title: str) -> DescentPicture:
     """The picture's data for ``runs`` of gradient descent on ``expr`` (all from one x0)."""
-    steady = [r for r in runs if not r.diverges]
-    seen = [runs[0].iterates[0]] + [x for r in steady for x, j in zip(r.iterates, r.losses)
-                                    if math.isfinite(j)]
-    scanned = _padded(min(seen), max(seen), SCAN_MARGIN)
-    points = critical_points(expr, variable, scanned)
-    targets = [_target(points, r) for r in runs]
-    minima = [p.x for p in points if p.kind == "minimum"]
-    shown = seen + [t for t in targets if t is not None]
-    shown += [m for m in minima if scanned[0] <= m <= scanned[1]]
-    span = max(shown) - min(shown)
-    shown += [m + side * MINIMUM_SIDE * span for m in shown[len(seen):] for side in (-1, 1)]
-    x_limits = _padded(min(shown), max(shown), MARGIN)
+    x_limits, targets, minima = _x_range(expr, variable, runs)
     curve = _sample(expr, variable, x_limits)
-    j_limits = _padded(min(curve[1]), max(curve[1]), MARGIN)
+    heights = curve[1] + (runs[0].losses[0],)
+    j_limits = _padded(min(heights), max(heights), MARGIN)
     errors = [_errors(r, t) for r, t in zip(runs, targets)]
-    error_limits = _error_limits([e for r, e in zip(runs, errors) if not r.diverges], errors,
-                                 any(r.diverges for r in runs))
+    steady = [e for r, e in zip(runs, errors) if not r.diverges]
+    error_limits = _error_limits(steady, errors, headroom=len(steady) < len(runs))
     views = tuple(RunView(r, t, e, _first_outside(r, x_limits),
                           _first_above(e, error_limits), _first_below(e, error_limits))
                   for r, t, e in zip(runs, targets, errors))
@@ -86,6 +76,23 @@ def descent_picture(expr, variable, runs: list[DescentRun], title: str) -> Desce
                    if x_limits[0] <= m <= x_limits[1])
     return DescentPicture(title, variable.name, x_limits, j_limits, error_limits, curve,
                           inside, views)
+
+
+def _x_range(expr, variable, runs: list[DescentRun]):
+    """(x-limits, each run's x*, the minima scanned): the limits span x0, the iterates of the
+    non-diverging runs (where J is finite), their x* and the minima near them, each minimum
+    with MINIMUM_SIDE of the span on both sides."""
+    seen = [runs[0].iterates[0]] + [x for r in runs if not r.diverges
+                                    for x, j in zip(r.iterates, r.losses) if math.isfinite(j)]
+    scanned = _padded(min(seen), max(seen), SCAN_MARGIN)
+    points = critical_points(expr, variable, scanned)
+    targets = [_target(points, r) for r in runs]
+    minima = [p.x for p in points if p.kind == "minimum"]
+    marks = [t for t in targets if t is not None]
+    marks += [m for m in minima if scanned[0] <= m <= scanned[1]]
+    span = max(seen + marks) - min(seen + marks)
+    shown = seen + [m + side * MINIMUM_SIDE * span for m in marks for side in (-1, 1)]
+    return _padded(min(shown), max(shown), MARGIN), targets, minima
 
 
 def _target(points, run: DescentRun) -> float | None:
@@ -113,7 +120,7 @@ def _errors(run: DescentRun, target: float | None) -> tuple[float, ...]:
     return tuple(abs(x - target) for x in run.iterates)
 
 
-def _error_limits(steady_errors, all_errors, headroom: bool) -> tuple[float, float] | None:
+def _error_limits(steady_errors, all_errors, *, headroom: bool) -> tuple[float, float] | None:
     """Log-axis limits from the non-diverging runs (else from the slowest diverging one),
     with ``headroom`` above them to show diverging runs leave."""
     def positive(errors):

@@ -227,3 +227,10 @@ def test_pictures_without_a_distance_to_draw(tmp_path, formula, x0, rates, leave
     assert [v.leaves_curve_at for v in picture.runs] == leaves
     assert picture.error_limits is None
     assert descent_png(picture)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_domain_error_names_the_formula_in_the_users_notation(capsys):
+    assert main(["descend", "abs(x)^(-1)", "--x0", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err == ("deltaprop: error: J(x) = 1/|x| is not defined (or not finite) at x₀ = 0: "
+                   "choose another --x0\n")
