@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import math
 import re
+import textwrap
 from dataclasses import dataclass
 
+from .descend_report import subscript
 from .plotting import figure_bytes, require_matplotlib
 from .training.descent import DescentRun, value_at
 from .training.minima import critical_points, nearest_minimum
@@ -176,7 +178,7 @@ def descent_figure(picture: DescentPicture):
         ax = fig.add_subplot(grid[i // columns, i % columns])
         _draw_curve_panel(ax, picture, view, colours[i % len(colours)])
     _draw_error_panel(fig.add_subplot(grid[rows, :]), picture, colours)
-    fig.suptitle(picture.title, fontsize=11)
+    fig.suptitle(textwrap.fill(picture.title, 12 * fig.get_figwidth()), fontsize=11)
     return fig
 
 
@@ -210,7 +212,7 @@ def _panel_title(picture: DescentPicture, view: RunView) -> str:
     x = view.run.iterates[k]
     where = (f"{x:.4g}".replace("-", "−") if math.isfinite(x)
              else "undefined" if view.run.undefined_slope else "overflow")
-    return f"{title}\nleaves the picture at step {k}: {picture.variable}{_sub(k)} = {where}"
+    return f"{title}\nleaves the picture at step {k}: {picture.variable}{subscript(k)} = {where}"
 
 
 def _mark_exit(ax, picture: DescentPicture, view: RunView, colour) -> None:
@@ -237,10 +239,6 @@ def _exit_point(inside, outside, x_limits, y_limits) -> tuple[float, float]:
         elif delta < 0 and start + delta < lo:
             t = min(t, (lo - start) / delta)
     return x0 + t * (x1 - x0), y0 + t * (y1 - y0)
-
-
-def _sub(k: int) -> str:
-    return "".join("₀₁₂₃₄₅₆₇₈₉"[int(d)] for d in str(k))
 
 
 def _draw_error_panel(ax, picture: DescentPicture, colours) -> None:

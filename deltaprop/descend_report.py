@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 
+import sympy as sp
+
 from symbolic.spec.write import _SpecPrinter
 from sympy.printing.precedence import precedence
 
@@ -48,13 +50,14 @@ def subscript(k: int) -> str:
 
 def report(expr, variable, picture) -> str:
     """The whole text: formulas, the table of iterates, one verdict line per η."""
-    import sympy as sp
-
     v = variable.name
     x0 = picture.runs[0].run.iterates[0]
-    head = (f"J({v}) = {formula_text(expr)}   J'({v}) = {formula_text(sp.diff(expr, variable))}"
-            f"   {v}{subscript(0)} = {x0:g}   step: {v} ← {v} − η·J'({v})")
-    lines = [head, ""] + iterate_table(picture) + [""]
+    parts = [f"J({v}) = {formula_text(expr)}",
+             f"J'({v}) = {formula_text(sp.diff(expr, variable))}",
+             f"{v}{subscript(0)} = {x0:g}", f"step: {v} ← {v} − η·J'({v})"]
+    head = GAP.join(parts)
+    lines = [head] if len(head) <= LINE_WIDTH else parts
+    lines += [""] + iterate_table(picture) + [""]
     return "\n".join(lines + [verdict_line(view, v) for view in picture.runs])
 
 

@@ -234,3 +234,11 @@ def test_domain_error_names_the_formula_in_the_users_notation(capsys):
     err = capsys.readouterr().err
     assert err == ("deltaprop: error: J(x) = 1/|x| is not defined (or not finite) at x₀ = 0: "
                    "choose another --x0\n")
+
+
+def test_a_long_formula_puts_J_and_its_derivative_on_lines_of_their_own(capsys):
+    formula = " + ".join(f"{k}*sigmoid(x - {k})" for k in range(1, 6)) + " + x^2"
+    assert main(["descend", formula, "--steps", "30"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("J(x) = ") and lines[1].startswith("J'(x) = ")
+    assert lines[2:4] == ["x₀ = 1", "step: x ← x − η·J'(x)"]
