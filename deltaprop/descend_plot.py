@@ -28,6 +28,7 @@ ERROR_HEADROOM = 30.0   # the error axis ends this factor above the largest non-
 ERROR_DECADES = 12      # ... and at most this many decades below its top
 MINIMUM_SIDE = 0.25     # J is drawn at least this fraction of the span on each side of x*
 PANEL_COLUMNS = 3
+LEGEND_INSIDE = 4       # with more runs the error panel's legend goes below it
 MIN_WIDTH = 7.5         # inches
 
 
@@ -260,7 +261,11 @@ def _draw_error_panel(ax, picture: DescentPicture, colours) -> None:
     ax.set_xlabel("step k")
     ax.set_ylabel(f"|{v}_k − {v}*|")
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=8, loc="best")
+    if len(picture.runs) > LEGEND_INSIDE:
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16),
+                  ncol=PANEL_COLUMNS, frameon=False)
+    else:
+        ax.legend(fontsize=8, loc="best")
     targets = {view.target for view in picture.runs}
     common = f" {v}* = {targets.pop():.6g}" if len(targets) == 1 and None not in targets else ""
     ax.set_title(f"distance to the minimum{common or f' {v}*'} each run approaches", fontsize=9)

@@ -242,3 +242,10 @@ def test_a_long_formula_puts_J_and_its_derivative_on_lines_of_their_own(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("J(x) = ") and lines[1].startswith("J'(x) = ")
     assert lines[2:4] == ["x₀ = 1", "step: x ← x − η·J'(x)"]
+
+
+def test_steps_that_approach_a_cycle_oscillate_rather_than_diverge():
+    expr, x = parse_formula("relu(x) + x^2")        # kink at 0: eta = 0.9 cycles, bounded
+    run = descend(expr, x, 1, 0.9, 30)
+    assert max(abs(v) for v in run.iterates) < 2.5
+    assert run.verdict.startswith("oscillates (steps grow towards a constant size") and not run.diverges

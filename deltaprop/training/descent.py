@@ -1,9 +1,11 @@
 """Gradient descent on a one-variable function, with a verdict on the learning rate.
 
 x_{k+1} = x_k − η J'(x_k).  The verdict reads the ratio of successive steps
-r = |x_{k+1} − x_k| / |x_k − x_{k−1}|: r > 1 diverges when the last step is also the largest
-so far (otherwise the steps grow and shrink: the run wanders, as on a non-convex J), r = 1 with
-alternating sign oscillates, r < 1 converges (slowly when r > 0.5).
+r = |x_{k+1} − x_k| / |x_k − x_{k−1}|: r < 1 converges (slowly when r > 0.5); r = 1 with
+alternating sign oscillates; r > 1 diverges when the last step is larger than every step
+before, unless r − 1 shrinks by SETTLING per step with alternating sign (the steps approach a
+cycle: it oscillates) or an earlier step was as large (the steps grow and shrink: it wanders,
+as on a non-convex or non-smooth J).
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from symbolic.evaluate import evaluate
 
 SLOW_RATIO = 0.5
 TOLERANCE = 1e-9
+SETTLING = 0.9    # growing steps whose growth shrinks by this factor settle into a cycle
 
 
 @dataclass(frozen=True)
@@ -56,12 +59,22 @@ class DescentRun:
         if abs(r - 1) <= TOLERANCE:
             alternating = (x[-1] - x[-2]) * (x[-2] - x[-3]) < 0
             return "oscillates (steps keep their size)" if alternating else "drifts at a constant rate"
-        if r > 1 and abs(x[-1] - x[-2]) < max(abs(b - a) for a, b in zip(x, x[1:])):
-            return f"wanders (steps grow and shrink; the last is {r:.3g}x the previous)"
         if r > 1:
-            return f"diverges (each step {r:.3g}x the previous)"
+            return _growth_verdict(x, r)
         speed = "slowly" if r > SLOW_RATIO else "fast"
         return f"converges {speed} (each step {r:.3g}x the previous)"
+
+
+def _growth_verdict(x: tuple[float, ...], r: float) -> str:
+    """The verdict when the last step is r > 1 times the one before."""
+    steps = [abs(b - a) for a, b in zip(x, x[1:])]
+    if steps[-1] <= max(steps[:-1]) * (1 + TOLERANCE):
+        return f"wanders (steps grow and shrink; the last is {r:.3g}x the previous)"
+    alternating = (x[-1] - x[-2]) * (x[-2] - x[-3]) < 0
+    before = steps[-2] / steps[-3] if len(steps) >= 3 and steps[-3] > 0 else r
+    if alternating and 1 < before and r - 1 <= SETTLING * (before - 1):
+        return f"oscillates (steps grow towards a constant size; the last is {r:.6g}x the previous)"
+    return f"diverges (each step {r:.3g}x the previous)"
 
 
 def descend(expr: sp.Expr, variable: sp.Symbol, x0: float, lr: float, steps: int) -> DescentRun:
