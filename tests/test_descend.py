@@ -249,3 +249,11 @@ def test_steps_that_approach_a_cycle_oscillate_rather_than_diverge():
     run = descend(expr, x, 1, 0.9, 30)
     assert max(abs(v) for v in run.iterates) < 2.5
     assert run.verdict.startswith("oscillates (steps grow towards a constant size") and not run.diverges
+
+
+def test_cli_table_reproduces_the_seed_tutorial_rows(capsys):
+    # 002 tutorial: J = x^2, x0 = 1.2, eta = 0.3: "x=0.480000, y=0.230400" ... "x=0.030720, y=0.000944"
+    assert main(["descend", "x^2", "--x0", "1.2", "--lr", "0.3", "--steps", "4"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()]
+    assert ["1", "0.48", "0.2304"] in rows and ["2", "0.192", "0.036864"] in rows
+    assert ["3", "0.0768", "0.00589824"] in rows and ["4", "0.03072", "0.000943718"] in rows
