@@ -12,6 +12,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .forms import recognise
+from .functions import sigmoid, softplus
 from .naming import fresh_name
 from .program import Assignment
 from .rules import reuses_value
@@ -55,9 +56,16 @@ class _Extractor:
         if node is not None and node in self.defined:
             return node
         expr = self.rhs(expr)
-        if not reuses_value(expr):
+        if not (reuses_value(expr) or self._sigmoid_missing(expr)):
             return expr
         return self._store(expr)
+
+    def _sigmoid_missing(self, expr: sp.Expr) -> bool:
+        """A softplus whose derivative σ is not stored: storing it gives σ(a) = exp(a − s)."""
+        if not isinstance(expr, softplus):
+            return False
+        a = expr.args[0]
+        return not any(self.stored.get(sigmoid(b)) in self.defined for b in (a, -a))
 
     def _store(self, expr: sp.Expr) -> sp.Symbol:
         node = self.stored.get(expr)

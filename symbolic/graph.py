@@ -10,7 +10,7 @@ from functools import cached_property
 
 import sympy as sp
 
-from .functions import sigmoid
+from .functions import sigmoid, softplus
 from .network import Network
 from .rules import derivative, rule_for
 
@@ -92,16 +92,28 @@ class Graph:
 
     def _forward_value_map(self) -> dict[sp.Expr, sp.Expr]:
         """Right sides the forward pass already stored, mapped to their node (σ(z1) → h1),
-        and their mirror images (σ(−z1) → 1 − h1, tanh(−z) → −h)."""
+        and what else they give for one operation (``_mirrors``)."""
         stored: dict = {}
         for u, rhs in self.rhs.items():
             if rhs.is_Atom or rhs.is_Add or rhs.is_Mul:
                 continue
             stored.setdefault(rhs, u)
-            if isinstance(rhs, (sigmoid, sp.tanh)):
-                mirror = 1 - u if isinstance(rhs, sigmoid) else -u
-                stored.setdefault(rhs.func(-rhs.args[0]), mirror)
+            for expr, value in _mirrors(rhs, u):
+                stored.setdefault(expr, value)
         return stored
+
+
+def _mirrors(rhs: sp.Expr, u: sp.Symbol) -> list:
+    """Values a stored node gives cheaply: σ(−a) = 1 − σ(a), tanh(−a) = −tanh(a), and from
+    s = softplus(a): σ(a) = exp(a − s), σ(−a) = exp(−s) (both overflow-free)."""
+    a = rhs.args[0] if rhs.args else None
+    if isinstance(rhs, sigmoid):
+        return [(sigmoid(-a), 1 - u)]
+    if isinstance(rhs, sp.tanh):
+        return [(sp.tanh(-a), -u)]
+    if isinstance(rhs, softplus):
+        return [(sigmoid(a), sp.exp(a - u)), (sigmoid(-a), sp.exp(-u))]
+    return []
 
 
 def reuse_forward_values(expr: sp.Expr, stored: dict) -> sp.Expr:
