@@ -95,8 +95,8 @@ class Graph:
         and what else they give for one operation (``_mirrors``)."""
         stored: dict = {}
         for u, rhs in self.rhs.items():
-            if rhs.is_Atom or rhs.is_Add or rhs.is_Mul:
-                continue
+            if rhs.is_Atom or rhs.is_Add or rhs.is_Mul or (rhs.is_Pow and rhs.exp.is_Integer):
+                continue        # cheap to recompute, and h² read as L would puzzle a reader
             stored.setdefault(rhs, u)
             for expr, value in _mirrors(rhs, u):
                 stored.setdefault(expr, value)
