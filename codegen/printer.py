@@ -30,18 +30,17 @@ HELPERS = {
     return 0.5 * np.tanh(0.5 * z) + 0.5
 ''',
     "_softplus": '''def _softplus(z):
-    """log(1 + exp(z)) without overflow: max(z, 0) + log1p(exp(-|z|))."""
-    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+    """log(1 + exp(z)) without overflow; NaN in gives NaN out without a warning."""
+    with np.errstate(invalid="ignore"):
+        return np.logaddexp(0.0, z)
 ''',
     "_logsumexp": '''def _logsumexp(*zs):
-    """log(exp(z1) + ... + exp(zk)), shifted by the maximum so no exp overflows."""
-    top = zs[0]
-    for z in zs[1:]:
-        top = np.maximum(top, z)
-    total = np.exp(zs[0] - top)
-    for z in zs[1:]:
-        total = total + np.exp(z - top)
-    return top + np.log(total)
+    """log(exp(z1) + ... + exp(zk)) without overflow, by k - 1 np.logaddexp calls."""
+    with np.errstate(invalid="ignore"):
+        total = zs[0]
+        for z in zs[1:]:
+            total = np.logaddexp(total, z)
+        return total
 ''',
 }
 
@@ -139,6 +138,16 @@ class NumPyCodePrinter(NumPyPrinter):
 
     def _print_logsumexp(self, expr):
         return f"{self._helper('_logsumexp')}({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_Piecewise(self, expr):
+        """``np.where`` chains (the rules' conventions at singular points)."""
+        *cases, (last, cond) = expr.args
+        if cond != sp.true:
+            return super()._print_Piecewise(expr)
+        text = self._print(last)
+        for value, cond in reversed(cases):
+            text = f"np.where({self._print(cond)}, {self._print(value)}, {text})"
+        return text
 
 
 def number(value) -> str:

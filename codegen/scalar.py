@@ -22,7 +22,6 @@ from symbolic.program import Assignment
 
 from .naming import RESERVED, Namer, identifier
 from .printer import HELPERS, MAX_OPERANDS, NumPyCodePrinter, chunks, grouped, number
-from .stable import stabilize
 from .templates import render
 
 #: Samples per block: 8192 float64 = 64 KiB per temporary, in cache and below glibc's 128 KiB
@@ -53,7 +52,7 @@ class ScalarEmitter:
 
     def __init__(self, network: Network):
         self.original = network
-        self.network = stabilize(network)
+        self.network = network
         self.namer = Namer(RESERVED)
         valid_first = sorted(self.network.symbols, key=lambda s: identifier(s.name) != s.name)
         for s in valid_first:            # names that are already identifiers stay unchanged
@@ -150,14 +149,16 @@ class ScalarEmitter:
         fn.result = ["float(_loss / _n)"]
         return fn
 
-    def _accumulate_loss(self, fn: BlockedFunction, program) -> None:
-        """Lines of ``program``, its loss assignment turned into a reduction into ``_loss``."""
+    def _accumulate_loss(self, fn: BlockedFunction, program, reductions=()) -> None:
+        """Lines of ``program``, its loss assignment turned into a reduction into ``_loss``
+        unless a later line or one of the ``reductions`` (expressions summed over the batch)
+        reads the loss's value (the derivative of exp is exp: ``loss = exp(u)``)."""
         net = self.network
         self._mark_batched(program)
         fn.setup.append("_loss = 0.0")
         assignments = list(program)
         loss_rhs = net.loss_symbol
-        used = set().union(*(a.rhs.free_symbols for a in assignments)) if assignments else set()
+        used = set().union(*(e.free_symbols for e in [a.rhs for a in assignments] + list(reductions)))
         for i, a in enumerate(assignments):
             if a.lhs == net.loss_symbol and a.lhs not in net.nodes and a.lhs not in used:
                 loss_rhs = assignments.pop(i).rhs        # reduced directly, never stored
@@ -187,7 +188,7 @@ class ScalarEmitter:
         done = count_program(program) + sum((count_expr(e) for e in grad_rhs.values()), OpCount())
         fn.ops = [f"{done.total} ops per sample (forward + backward; {raw.total} before copy "
                   f"propagation and common subexpressions)"]
-        self._accumulate_loss(fn, program)
+        self._accumulate_loss(fn, program, grad_rhs.values())
         self._accumulate_gradients(fn, derivation.gradient, grad_rhs)
         return fn
 
@@ -213,9 +214,9 @@ class ScalarEmitter:
                              f"deltaprop's limit of {NAIVE_PATH_LIMIT:,} for gradients_naive")
             return fn
         naive = derive_naive(net, limit=NAIVE_PATH_LIMIT)
-        self._accumulate_loss(fn, net.forward)
         gradient = self.derivation.gradient          # accumulator names never clash with nodes
         rhs = {gradient[item.param]: item.expression for item in naive}
+        self._accumulate_loss(fn, net.forward, rhs.values())
         self._accumulate_gradients(fn, gradient, rhs)
         return fn
 

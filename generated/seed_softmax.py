@@ -31,14 +31,12 @@ def _sigmoid(z):
 
 
 def _logsumexp(*zs):
-    """log(exp(z1) + ... + exp(zk)), shifted by the maximum so no exp overflows."""
-    top = zs[0]
-    for z in zs[1:]:
-        top = np.maximum(top, z)
-    total = np.exp(zs[0] - top)
-    for z in zs[1:]:
-        total = total + np.exp(z - top)
-    return top + np.log(total)
+    """log(exp(z1) + ... + exp(zk)) without overflow, by k - 1 np.logaddexp calls."""
+    with np.errstate(invalid="ignore"):
+        total = zs[0]
+        for z in zs[1:]:
+            total = np.logaddexp(total, z)
+        return total
 
 
 def _params(params):

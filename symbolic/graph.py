@@ -10,7 +10,9 @@ from functools import cached_property
 
 import sympy as sp
 
+from .functions import sigmoid, softplus
 from .network import Network
+from .rules import derivative, rule_for
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,8 @@ class Graph:
             if u not in active:
                 continue
             wanted = [v for v in self.producers[u] if v in active]
-            for v, d in local_partials(rhs, wanted).items():
-                edges[(u, v)] = Edge(u, v, reuse_forward_values(d, reuse))
+            for v, d in local_partials(rhs, wanted, u).items():
+                edges[(u, v)] = Edge(u, v, _cheapest(reuse_forward_values(d, reuse)))
         return edges
 
     def in_edges(self, v: sp.Symbol) -> list[Edge]:
@@ -88,10 +90,30 @@ class Graph:
                 counts[v] = sum(counts[e.consumer] for e in self.in_edges(v))
         return counts
 
-    def _forward_value_map(self) -> dict[sp.Expr, sp.Symbol]:
-        """Right sides that the forward pass already stored, mapped to their node (σ(z1) → h1)."""
-        return {rhs: u for u, rhs in self.rhs.items()
-                if not (rhs.is_Atom or rhs.is_Add or rhs.is_Mul)}
+    def _forward_value_map(self) -> dict[sp.Expr, sp.Expr]:
+        """Right sides the forward pass already stored, mapped to their node (σ(z1) → h1),
+        and what else they give for one operation (``_mirrors``)."""
+        stored: dict = {}
+        for u, rhs in self.rhs.items():
+            if rhs.is_Atom or rhs.is_Add or rhs.is_Mul or (rhs.is_Pow and rhs.exp.is_Integer):
+                continue        # cheap to recompute, and h² read as L would puzzle a reader
+            stored.setdefault(rhs, u)
+            for expr, value in _mirrors(rhs, u):
+                stored.setdefault(expr, value)
+        return stored
+
+
+def _mirrors(rhs: sp.Expr, u: sp.Symbol) -> list:
+    """Values a stored node gives cheaply: σ(−a) = 1 − σ(a), tanh(−a) = −tanh(a), and from
+    s = softplus(a): σ(a) = exp(a − s), σ(−a) = exp(−s) (both overflow-free)."""
+    a = rhs.args[0] if rhs.args else None
+    if isinstance(rhs, sigmoid):
+        return [(sigmoid(-a), 1 - u)]
+    if isinstance(rhs, sp.tanh):
+        return [(sp.tanh(-a), -u)]
+    if isinstance(rhs, softplus):
+        return [(sigmoid(a), sp.exp(a - u)), (sigmoid(-a), sp.exp(-u))]
+    return []
 
 
 def reuse_forward_values(expr: sp.Expr, stored: dict) -> sp.Expr:
@@ -103,49 +125,70 @@ def reuse_forward_values(expr: sp.Expr, stored: dict) -> sp.Expr:
     return stored.get(rebuilt, rebuilt)
 
 
-SMALL = 64   # expressions with at most this many nodes are differentiated by ``diff`` directly
+SMALL = 64   # partials with at most this many nodes are also tried expanded (y·(1−t) − t·(1−y) → y − t)
 
 
-def local_partials(expr: sp.Expr, wanted: list[sp.Symbol]) -> dict[sp.Symbol, sp.Expr]:
+def local_partials(expr: sp.Expr, wanted: list[sp.Symbol], value: sp.Symbol | None = None
+                   ) -> dict[sp.Symbol, sp.Expr]:
     """∂expr/∂v for each v in ``wanted`` (in that order), zero partials left out.
 
-    Sums of products of distinct symbols (``w1*x1 + w2*x2 + b``) are read off directly.
-    Small right sides go through SymPy's ``diff`` (whose rules for deltaprop's own functions
-    live in ``symbolic.functions``), keeping the cheaper of the result and its factored form.
-    Large ones are taken apart by the chain rule, so a big sum inside a function is
-    differentiated once, not once per symbol.
+    Sums of products of distinct symbols (``w1*x1 + w2*x2 + b``) are read off directly; the
+    rest goes by the chain rule over the expression tree, each function by its rule in
+    ``symbolic.rules`` with ``value`` (the node storing ``expr``) standing for its result.
     """
-    if _is_small(expr):
-        linear = _multilinear_partials(expr, set(wanted))
-        if linear is None:
-            linear = {v: _cheapest(sp.diff(expr, v)) for v in wanted}
-    else:
-        linear = _structural_partials(expr, set(wanted))
-    return {v: linear[v] for v in wanted if v in linear and linear[v] != 0}
+    wanted_set = set(wanted)
+    partials = _multilinear_partials(expr, wanted_set)
+    if partials is None:
+        partials = _chain_rule(expr, wanted_set, value)
+    return {v: partials[v] for v in wanted if v in partials and partials[v] != 0}
 
 
-def _structural_partials(expr: sp.Expr, wanted: set) -> dict:
-    """The chain rule over the expression tree: sums, products, powers, one-argument functions."""
-    linear = _multilinear_partials(expr, wanted)
-    if linear is not None:
-        return linear
-    present = [v for v in wanted if expr.has(v)]
-    if not present:
+def _chain_rule(expr: sp.Expr, wanted: set, value=None) -> dict:
+    """{v: ∂expr/∂v} over the tree; ``value`` stands for expr's own value in its rule."""
+    if expr.is_Symbol:
+        return {expr: sp.S.One} if expr in wanted else {}
+    if expr.is_Atom or not (expr.free_symbols & wanted):
         return {}
-    if expr.is_Add or expr.is_Mul:
-        parts: dict = {}
-        for i, arg in enumerate(expr.args):
-            rest = sp.Mul(*expr.args[:i], *expr.args[i + 1:]) if expr.is_Mul else sp.S.One
-            for v, d in _structural_partials(arg, wanted).items():
-                parts.setdefault(v, []).append(rest * d)
-        return {v: sp.Add(*ds) for v, ds in parts.items()}
-    if expr.is_Pow and not any(expr.exp.has(v) for v in present):
-        outer = expr.exp * expr.base ** (expr.exp - 1)
-        return {v: outer * d for v, d in _structural_partials(expr.base, wanted).items()}
-    if isinstance(expr, sp.Function) and len(expr.args) == 1:
-        outer = expr.fdiff(1)
-        return {v: outer * d for v, d in _structural_partials(expr.args[0], wanted).items()}
-    return {v: sp.diff(expr, v) for v in present}
+    if expr.is_Add:
+        return _sum_parts([_chain_rule(a, wanted) for a in expr.args])
+    if expr.is_Mul:
+        return _product_rule(expr, wanted, value)
+    if rule_for(expr) is None and not isinstance(expr, sp.Function):
+        return {v: sp.diff(expr, v) for v in wanted if expr.has(v)}
+    r = expr if value is None else value
+    parts = []
+    for i, arg in enumerate(expr.args):
+        inner = _chain_rule(arg, wanted)
+        if inner:
+            outer = derivative(expr, i, r)
+            parts.append({v: outer * d for v, d in inner.items()})
+    return _sum_parts(parts)
+
+
+def _product_rule(expr: sp.Mul, wanted: set, value) -> dict:
+    """Σ_j (Π_{k≠j} f_k)·∂f_j; a factor u**n (n < 0) of a stored product r gives n·r/u·∂u."""
+    parts = []
+    for j, f in enumerate(expr.args):
+        inner = _chain_rule(f, wanted) if not (f.is_Pow and f.exp.is_Number) else {}
+        if f.is_Pow and f.exp.is_Number:
+            base = _chain_rule(f.base, wanted)
+            if value is not None and f.exp.is_negative:
+                outer = f.exp * value / f.base
+            else:
+                outer = sp.Mul(*expr.args[:j], *expr.args[j + 1:]) * derivative(f, 0)
+            parts.append({v: outer * d for v, d in base.items()})
+            continue
+        rest = sp.Mul(*expr.args[:j], *expr.args[j + 1:])
+        parts.append({v: rest * d for v, d in inner.items()})
+    return _sum_parts(parts)
+
+
+def _sum_parts(parts: list[dict]) -> dict:
+    total: dict = {}
+    for part in parts:
+        for v, d in part.items():
+            total.setdefault(v, []).append(d)
+    return {v: sp.Add(*ds) for v, ds in total.items()}
 
 
 def _is_small(expr: sp.Expr) -> bool:
@@ -160,11 +203,15 @@ def _is_small(expr: sp.Expr) -> bool:
 
 
 def _cheapest(d: sp.Expr) -> sp.Expr:
-    """``d`` or its common factors pulled out (2*y - 2*t → 2*(y - t)), whichever costs less."""
+    """The cheapest of ``d``, its common factors pulled out (2*y - 2*t → 2*(y - t)) and, for
+    small ``d``, its expansion (y*(1 - t) - t*(1 - y) → y - t)."""
     from .cost import count_expr
 
-    factored = sp.factor_terms(d)
-    return factored if count_expr(factored).total < count_expr(d).total else d
+    candidates = [d, sp.factor_terms(d)]
+    if _is_small(d) and not d.has(sp.Piecewise):
+        expanded = sp.expand(d)
+        candidates += [expanded, sp.factor_terms(expanded)]
+    return min(candidates, key=lambda e: count_expr(e).total)
 
 
 def _multilinear_partials(expr: sp.Expr, wanted: set) -> dict | None:

@@ -8,6 +8,7 @@ from typing import Iterable, Sequence
 
 import sympy as sp
 
+from .elementary import canonical
 from .errors import NetworkError, NetworkWarning
 from .naming import fresh_name
 from .program import Assignment, Program
@@ -44,10 +45,30 @@ class Network:
         self._check_equations(role)
         self._check_loss(role)
         set_("_role", role)
+        set_("written", Program(self.forward))
+        self._canonicalise()
         self._warn_unreachable_params()
         self._warn_buried_sums()
 
     # -- structure ---------------------------------------------------------------------------
+    def _canonicalise(self) -> None:
+        """Equations and loss as derived: recognised forms, nested stored values
+        (``symbolic.elementary``); ``written`` keeps the forward program as declared."""
+        loss_symbol = self.loss_symbol
+        program = canonical(self.equations, loss_symbol, self.loss, {s.name for s in self._role})
+        if loss_symbol != self.loss:
+            object.__setattr__(self, "loss", program.pop().rhs)
+        object.__setattr__(self, "equations", tuple(program))
+        for name in ("forward", "symbols", "index", "_by_name"):
+            self.__dict__.pop(name, None)
+        object.__setattr__(self, "_role", self._check_roles())
+
+    @property
+    def auxiliary(self) -> tuple[sp.Symbol, ...]:
+        """Nodes deltaprop added to store a value the derivative reuses (``h_sigmoid``)."""
+        declared = set(self.written.lhs)
+        return tuple(s for s in self.nodes if s not in declared)
+
     @property
     def nodes(self) -> tuple[sp.Symbol, ...]:
         return tuple(a.lhs for a in self.equations)

@@ -22,9 +22,10 @@ MPMATH_DEFINITIONS = {
 
 
 def inlined_loss(network) -> sp.Expr:
-    """The loss with every node replaced by its equation, innermost last."""
-    expr = network.loss
-    for a in reversed(network.equations):
+    """The loss as the user wrote it (``network.written``, before any form is recognised),
+    every node replaced by its equation, innermost last."""
+    expr = network.loss_symbol
+    for a in reversed(network.written):
         expr = expr.xreplace({a.lhs: a.rhs})
     return expr
 

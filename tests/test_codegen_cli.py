@@ -50,7 +50,7 @@ def test_unprintable_network_is_a_one_line_error(tmp_path, capsys):
     spec = tmp_path / "absnet.py"
     spec.write_text("import sympy as sp\nfrom symbolic import Network\n"
                     "x, t, w, z = sp.symbols('x t w z')\n"
-                    "network = Network('abs', [x], [t], [w], [(z, sp.Abs(w*x))], (z - t)**2)\n")
+                    "network = Network('abs', [x], [t], [w], [(z, sp.zeta(w*x))], (z - t)**2)\n")
     out = tmp_path / "out.py"
     assert main(["generate", str(spec), "-o", str(out)]) == 2
     err = capsys.readouterr().err

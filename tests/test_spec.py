@@ -63,7 +63,7 @@ def test_caret_and_double_star_are_both_powers_with_python_precedence():
     net = parse_spec(HEAD + "a = w^2*x + b**3 - 2^-1\nc = -w^2\nd = w^b^2\nloss = a + c + d",
                      "case.net")
     w, b, x = (net.symbol(n) for n in "wbx")
-    rhs = net.forward.as_dict()
+    rhs = net.written.as_dict()   # as written: the derived program stores exp, sqrt, tanh
     assert rhs[net.symbol("a")] == w**2 * x + b**3 - sp.Rational(1, 2)
     assert rhs[net.symbol("c")] == -w**2
     assert rhs[net.symbol("d")] == w**(b**2)
@@ -85,7 +85,7 @@ def test_all_functions_are_built_into_sympy_objects():
             "loss = a*c")
     net = parse_spec(HEAD + body, "case.net")
     w, b, x = (net.symbol(n) for n in "wbx")
-    rhs = net.forward.as_dict()
+    rhs = net.written.as_dict()   # as written: the derived program stores exp, sqrt, tanh
     assert rhs[net.symbol("a")] == (sp.exp(w) + sp.log(1 + w**2) + sp.sqrt(1 + b**2) + sp.sin(w)
                                     + sp.cos(b) + sp.tanh(x))
     assert rhs[net.symbol("c")] == sigmoid(w) + relu(b) + softplus(w * x) + sp.Abs(b) + \

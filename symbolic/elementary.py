@@ -1,0 +1,83 @@
+"""The canonical forward program: recognised forms, and stored values for the rules to reuse.
+
+A node such as ``h = z*sigmoid(z)`` (swish) or ``L = exp(exp(a))`` hides a function whose
+derivative is written in its own value (σ' = s(1 − s), exp' = e).  ``lower`` gives each such
+function that sits *inside* a right side a node of its own (``h_sigmoid = sigmoid(z)``,
+``h = z*h_sigmoid``), named after the node it serves, so the forward pass stores it and the
+backward pass reuses it, as CasADi and JAX keep their forward intermediates.  A function that
+is a whole right side is stored already; one that occurs twice is stored once.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from .forms import recognise
+from .functions import sigmoid, softplus
+from .naming import fresh_name
+from .program import Assignment
+from .rules import reuses_value
+
+
+def canonical(equations, loss_symbol: sp.Symbol, loss: sp.Expr, taken: set[str]) -> list[Assignment]:
+    """The written ``equations`` and loss (as ``loss_symbol = loss``) recognised and lowered."""
+    written = list(equations) + ([] if loss_symbol == loss else [Assignment(loss_symbol, loss)])
+    recognised, nodes = [], {}
+    for a in written:
+        rhs = recognise(a.rhs, nodes)
+        nodes[a.lhs] = rhs
+        recognised.append(Assignment(a.lhs, rhs))
+    return lower(recognised, taken)
+
+
+def lower(equations, taken: set[str]) -> list[Assignment]:
+    """``equations`` with every nested value-reusing function stored in a node of its own."""
+    stored = {a.rhs: a.lhs for a in equations if reuses_value(a.rhs)}
+    out: list[Assignment] = []
+    for a in equations:
+        rhs = _Extractor(a.lhs, stored, out, taken).rhs(a.rhs)
+        out.append(Assignment(a.lhs, rhs))
+        stored.setdefault(a.rhs, a.lhs)
+    return out
+
+
+class _Extractor:
+    def __init__(self, owner: sp.Symbol, stored: dict, out: list, taken: set[str]):
+        self.owner, self.stored, self.out, self.taken = owner, stored, out, taken
+        self.defined = {a.lhs for a in out}
+
+    def rhs(self, expr: sp.Expr) -> sp.Expr:
+        args = [self.nested(a) for a in expr.args]
+        return expr.func(*args) if any(x is not y for x, y in zip(args, expr.args)) else expr
+
+    def nested(self, expr: sp.Expr) -> sp.Expr:
+        if expr.is_Atom:
+            return expr
+        node = self.stored.get(expr)
+        if node is not None and node in self.defined:
+            return node
+        expr = self.rhs(expr)
+        if not (reuses_value(expr) or self._sigmoid_missing(expr)):
+            return expr
+        return self._store(expr)
+
+    def _sigmoid_missing(self, expr: sp.Expr) -> bool:
+        """A softplus whose derivative σ is not stored: storing it gives σ(a) = exp(a − s)."""
+        if not isinstance(expr, softplus):
+            return False
+        a = expr.args[0]
+        return not any(self.stored.get(sigmoid(b)) in self.defined for b in (a, -a))
+
+    def _store(self, expr: sp.Expr) -> sp.Symbol:
+        node = self.stored.get(expr)
+        if node is None or node not in self.defined:
+            node = sp.Symbol(fresh_name(f"{self.owner.name}_{_label(expr)}", self.taken))
+            self.out.append(Assignment(node, expr))
+            self.stored[expr] = node
+            self.defined.add(node)
+        return node
+
+
+def _label(expr: sp.Expr) -> str:
+    if expr.is_Pow:
+        return "sqrt" if expr.exp == sp.S.Half else "pow"
+    return type(expr).__name__.lower()
