@@ -13,7 +13,7 @@ def load_module(network_or_source) -> ModuleType:
     if isinstance(network_or_source, str):
         source = network_or_source
     else:
-        from . import generate_module
+        from .generate import generate_module
 
         source = generate_module(network_or_source)
     digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]

@@ -13,7 +13,6 @@ import sympy as sp
 
 from .graph import Edge
 from .naming import fresh_symbols
-from .network import Network
 from .program import Assignment, Program
 
 
@@ -21,7 +20,7 @@ from .program import Assignment, Program
 class DeltaDerivation:
     """The backward program: δ assignments in reverse order, then one gradient per parameter."""
 
-    network: Network
+    network: "Network"     # symbolic.network.Network
     delta: dict            # node -> its δ symbol, in sweep order
     gradient: dict         # param -> its gradient symbol, in declaration order
     program: Program
@@ -54,7 +53,7 @@ class DeltaDerivation:
         return {v: sorted(behind[v], key=order.__getitem__) for v in self.delta}
 
 
-def derive_delta(network: Network) -> DeltaDerivation:
+def derive_delta(network) -> DeltaDerivation:
     """Shared-δ backward program of ``network`` (see module docstring)."""
     graph = network.graph
     params = set(network.params)

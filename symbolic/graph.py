@@ -11,7 +11,7 @@ from functools import cached_property
 import sympy as sp
 
 from .functions import sigmoid, softplus
-from .network import Network
+from .count import count_expr
 from .rules import derivative, rule_for
 
 
@@ -27,7 +27,7 @@ class Edge:
 class Graph:
     """Producers, consumers and local partials of a network's forward program."""
 
-    def __init__(self, network: Network):
+    def __init__(self, network):
         self.network = network
         self.rhs = network.forward.as_dict()
         self.producers = {u: network.dependencies(e) for u, e in self.rhs.items()}
@@ -205,8 +205,6 @@ def _is_small(expr: sp.Expr) -> bool:
 def _cheapest(d: sp.Expr) -> sp.Expr:
     """The cheapest of ``d``, its common factors pulled out (2*y - 2*t → 2*(y - t)) and, for
     small ``d``, its expansion (y*(1 - t) - t*(1 - y) → y - t)."""
-    from .cost import count_expr
-
     candidates = [d, sp.factor_terms(d)]
     if _is_small(d) and not d.has(sp.Piecewise):
         expanded = sp.expand(d)

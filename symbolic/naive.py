@@ -14,7 +14,6 @@ import sympy as sp
 
 from .errors import NetworkError
 from .graph import Edge
-from .network import Network
 
 DEFAULT_PATH_LIMIT = 100_000
 
@@ -57,13 +56,13 @@ class NaiveGradient:
         return sum(math.prod(evaluate(f, values) for f in p.factors) for p in self.paths)
 
 
-def count_path_terms(network: Network) -> int:
+def count_path_terms(network) -> int:
     """Total number of chain-rule products over all parameters, without building any."""
     counts = network.graph.path_counts
     return sum(counts.get(p, 0) for p in network.params)
 
 
-def derive_naive(network: Network, limit: int = DEFAULT_PATH_LIMIT) -> list[NaiveGradient]:
+def derive_naive(network, limit: int = DEFAULT_PATH_LIMIT) -> list[NaiveGradient]:
     """Every parameter's chain-rule paths; fails with the count when it exceeds ``limit``."""
     total = count_path_terms(network)
     if total > limit:
