@@ -6,7 +6,7 @@ units × B; the array is stored transposed, B × units).
 """
 from __future__ import annotations
 
-import deltaprop
+from symbolic.version import __version__
 from symbolic.matrix import MatrixNetwork, derive_matrix
 
 from .matrix_printer import ONES, MatrixPrinter
@@ -63,7 +63,7 @@ def generate_matrix_module(network: MatrixNetwork) -> str:
     setup = _setup(network, names)
     return render(
         "matrix_module.py.j2",
-        version=deltaprop.__version__, network_name=network.name,
+        version=__version__, network_name=network.name,
         params=_tuple(p.name for p in network.params),
         inputs=_tuple(names[s] for s in network.inputs),
         targets=_tuple(names[s] for s in network.targets),

@@ -12,7 +12,7 @@ from functools import cached_property
 import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
 
-import deltaprop
+from symbolic.version import __version__
 from symbolic import Network, derive_delta
 from symbolic.errors import DeltapropError
 from symbolic.cost import OpCount, count_expr, count_program, network_costs
@@ -229,7 +229,7 @@ class ScalarEmitter:
         data = [self.namer(s) for s in net.inputs + net.targets]
         return render(
             "scalar_module.py.j2",
-            version=deltaprop.__version__,
+            version=__version__,
             network_name=safe_text(repr(self.original.name)),
             loss_key=safe_text(repr(net.loss_symbol.name)),
             op_table=self.op_table(),

@@ -1,3 +1,4 @@
 """deltaprop: symbolic backpropagation, textbook derivations and generated NumPy code."""
+from symbolic.version import __version__
 
-__version__ = "0.1.0"
+__all__ = ["__version__"]
