@@ -6,6 +6,7 @@ Nodes that depend on parameters alone are computed once, before the loop.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -90,8 +91,10 @@ class ScalarEmitter:
 
     def assignment(self, a: Assignment) -> str:
         if a not in self._lines:
-            self._lines[a] = commented(f"{self.namer(a.lhs)} = {self.code(a.rhs)}",
-                                       f"{a.lhs} = {equation(a.rhs)}")
+            code = f"{self.namer(a.lhs)} = {self.code(a.rhs)}"
+            node = self.derivation.delta_node.get(a.lhs)
+            note = f"d{self.network.loss_symbol}/d{node}" if node is not None else None
+            self._lines[a] = commented(code, note or f"{a.lhs} = {equation(a.rhs)}")
         return self._lines[a]
 
     def reduction(self, target: str, expr: sp.Expr, label: str) -> tuple[list, list]:
@@ -323,8 +326,16 @@ def join_terms(terms) -> str:
 
 
 def commented(code: str, equation: str) -> str:
-    """``code`` with the equation it implements as an end-of-line comment."""
+    """``code`` with the equation it implements as an end-of-line comment, unless the comment
+    would only repeat the line (``z1 = w1*x``, ``h1 = _sigmoid(z1)``)."""
+    if _plain(code) == _plain(equation):
+        return code
     return f"{code.ljust(COMMENT_COLUMN - 2)}  # {safe_text(equation)}"
+
+
+def _plain(text: str) -> str:
+    """Code or equation text without spaces, ``np.`` prefixes and helper underscores."""
+    return re.sub(r"\bnp\.|(?<![\w.])_(?=[a-z])|\s", "", text)
 
 
 def safe_text(text: str) -> str:

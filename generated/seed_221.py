@@ -64,12 +64,12 @@ def forward(params, data):
     w1, w2, w3, w4, w5 = _params(params)
     _n, _columns = _data(data)
     x1, x2, t = _columns
-    z1 = w1*x1 + w5*x2                          # z1 = w1*x1 + w5*x2
-    z2 = w2*x1                                  # z2 = w2*x1
-    h1 = _sigmoid(z1)                           # h1 = sigmoid(z1)
-    h2 = _sigmoid(z2)                           # h2 = sigmoid(z2)
-    z3 = h1*w3 + h2*w4                          # z3 = h1*w3 + h2*w4
-    y = _sigmoid(z3)                            # y = sigmoid(z3)
+    z1 = w1*x1 + w5*x2
+    z2 = w2*x1
+    h1 = _sigmoid(z1)
+    h2 = _sigmoid(z2)
+    z3 = h1*w3 + h2*w4
+    y = _sigmoid(z3)
     L = 0.5*(y - t)**2                          # L = (y - t)**2/2
     return {
         'z1': _batch(z1, _n),
@@ -90,12 +90,12 @@ def loss(params, data):
     _loss = 0.0
     for _start in range(0, _n, BLOCK):
         x1, x2, t = _block(_columns, _start)
-        z1 = w1*x1 + w5*x2                          # z1 = w1*x1 + w5*x2
-        z2 = w2*x1                                  # z2 = w2*x1
-        h1 = _sigmoid(z1)                           # h1 = sigmoid(z1)
-        h2 = _sigmoid(z2)                           # h2 = sigmoid(z2)
-        z3 = h1*w3 + h2*w4                          # z3 = h1*w3 + h2*w4
-        y = _sigmoid(z3)                            # y = sigmoid(z3)
+        z1 = w1*x1 + w5*x2
+        z2 = w2*x1
+        h1 = _sigmoid(z1)
+        h2 = _sigmoid(z2)
+        z3 = h1*w3 + h2*w4
+        y = _sigmoid(z3)
         _loss += 0.5*np.sum((y - t)**2)             # loss += sum over the batch of (y - t)**2/2
     return float(_loss / _n)
 
@@ -113,19 +113,19 @@ def gradients(params, data):
     grad_w5 = 0.0
     for _start in range(0, _n, BLOCK):
         x1, x2, t = _block(_columns, _start)
-        z1 = w1*x1 + w5*x2                          # z1 = w1*x1 + w5*x2
-        z2 = w2*x1                                  # z2 = w2*x1
-        h1 = _sigmoid(z1)                           # h1 = sigmoid(z1)
-        h2 = _sigmoid(z2)                           # h2 = sigmoid(z2)
-        z3 = h1*w3 + h2*w4                          # z3 = h1*w3 + h2*w4
-        y = _sigmoid(z3)                            # y = sigmoid(z3)
-        c0 = y - t                                  # c0 = y - t
-        delta_z3 = c0*y*(1 - y)                     # delta_z3 = c0*y*(1 - y)
-        delta_h2 = delta_z3*w4                      # delta_h2 = delta_z3*w4
-        delta_h1 = delta_z3*w3                      # delta_h1 = delta_z3*w3
-        delta_z2 = delta_h2*h2*(1 - h2)             # delta_z2 = delta_h2*h2*(1 - h2)
-        delta_z1 = delta_h1*h1*(1 - h1)             # delta_z1 = delta_h1*h1*(1 - h1)
-        _loss += 0.5*np.dot(c0, c0)                 # loss += sum over the batch of c0**2/2
+        z1 = w1*x1 + w5*x2
+        z2 = w2*x1
+        h1 = _sigmoid(z1)
+        h2 = _sigmoid(z2)
+        z3 = h1*w3 + h2*w4
+        y = _sigmoid(z3)
+        delta_y = y - t                             # dL/dy
+        delta_z3 = delta_y*y*(1 - y)                # dL/dz3
+        delta_h2 = delta_z3*w4                      # dL/dh2
+        delta_h1 = delta_z3*w3                      # dL/dh1
+        delta_z2 = delta_h2*h2*(1 - h2)             # dL/dz2
+        delta_z1 = delta_h1*h1*(1 - h1)             # dL/dz1
+        _loss += 0.5*np.dot(delta_y, delta_y)       # loss += sum over the batch of delta_y**2/2
         grad_w1 += np.dot(delta_z1, x1)             # dL/dw1 += sum over the batch of delta_z1*x1
         grad_w2 += np.dot(delta_z2, x1)             # dL/dw2 += sum over the batch of delta_z2*x1
         grad_w3 += np.dot(delta_z3, h1)             # dL/dw3 += sum over the batch of delta_z3*h1
@@ -153,12 +153,12 @@ def gradients_naive(params, data):
     grad_w5 = 0.0
     for _start in range(0, _n, BLOCK):
         x1, x2, t = _block(_columns, _start)
-        z1 = w1*x1 + w5*x2                          # z1 = w1*x1 + w5*x2
-        z2 = w2*x1                                  # z2 = w2*x1
-        h1 = _sigmoid(z1)                           # h1 = sigmoid(z1)
-        h2 = _sigmoid(z2)                           # h2 = sigmoid(z2)
-        z3 = h1*w3 + h2*w4                          # z3 = h1*w3 + h2*w4
-        y = _sigmoid(z3)                            # y = sigmoid(z3)
+        z1 = w1*x1 + w5*x2
+        z2 = w2*x1
+        h1 = _sigmoid(z1)
+        h2 = _sigmoid(z2)
+        z3 = h1*w3 + h2*w4
+        y = _sigmoid(z3)
         _loss += 0.5*np.sum((y - t)**2)             # loss += sum over the batch of (y - t)**2/2
         grad_w1 += w3*np.dot(h1, x1*y*(1 - h1)*(1 - y)*(y - t))  # dL/dw1 += sum over the batch of h1*w3*x1*y*(1 - h1)*(1 - y)*(y - t)
         grad_w2 += w4*np.dot(h2, x1*y*(1 - h2)*(1 - y)*(y - t))  # dL/dw2 += sum over the batch of h2*w4*x1*y*(1 - h2)*(1 - y)*(y - t)

@@ -64,14 +64,14 @@ def forward(params, data):
     w1, w2, w3, w4, b1, w5, w6, w7, w8, b2 = _params(params)
     _n, _columns = _data(data)
     x1, x2, t1, t2 = _columns
-    z1 = b1 + w1*x1 + w2*x2                     # z1 = b1 + w1*x1 + w2*x2
-    h1 = _sigmoid(z1)                           # h1 = sigmoid(z1)
-    z2 = b1 + w3*x1 + w4*x2                     # z2 = b1 + w3*x1 + w4*x2
-    h2 = _sigmoid(z2)                           # h2 = sigmoid(z2)
-    z3 = b2 + h1*w5 + h2*w6                     # z3 = b2 + h1*w5 + h2*w6
-    y1 = _sigmoid(z3)                           # y1 = sigmoid(z3)
-    z4 = b2 + h1*w7 + h2*w8                     # z4 = b2 + h1*w7 + h2*w8
-    y2 = _sigmoid(z4)                           # y2 = sigmoid(z4)
+    z1 = b1 + w1*x1 + w2*x2
+    h1 = _sigmoid(z1)
+    z2 = b1 + w3*x1 + w4*x2
+    h2 = _sigmoid(z2)
+    z3 = b2 + h1*w5 + h2*w6
+    y1 = _sigmoid(z3)
+    z4 = b2 + h1*w7 + h2*w8
+    y2 = _sigmoid(z4)
     L = 0.5*(y1 - t1)**2 + 0.5*(y2 - t2)**2     # L = (y1 - t1)**2/2 + (y2 - t2)**2/2
     return {
         'z1': _batch(z1, _n),
@@ -94,14 +94,14 @@ def loss(params, data):
     _loss = 0.0
     for _start in range(0, _n, BLOCK):
         x1, x2, t1, t2 = _block(_columns, _start)
-        z1 = b1 + w1*x1 + w2*x2                     # z1 = b1 + w1*x1 + w2*x2
-        h1 = _sigmoid(z1)                           # h1 = sigmoid(z1)
-        z2 = b1 + w3*x1 + w4*x2                     # z2 = b1 + w3*x1 + w4*x2
-        h2 = _sigmoid(z2)                           # h2 = sigmoid(z2)
-        z3 = b2 + h1*w5 + h2*w6                     # z3 = b2 + h1*w5 + h2*w6
-        y1 = _sigmoid(z3)                           # y1 = sigmoid(z3)
-        z4 = b2 + h1*w7 + h2*w8                     # z4 = b2 + h1*w7 + h2*w8
-        y2 = _sigmoid(z4)                           # y2 = sigmoid(z4)
+        z1 = b1 + w1*x1 + w2*x2
+        h1 = _sigmoid(z1)
+        z2 = b1 + w3*x1 + w4*x2
+        h2 = _sigmoid(z2)
+        z3 = b2 + h1*w5 + h2*w6
+        y1 = _sigmoid(z3)
+        z4 = b2 + h1*w7 + h2*w8
+        y2 = _sigmoid(z4)
         _loss += 0.5*np.sum((y1 - t1)**2) + 0.5*np.sum((y2 - t2)**2)  # loss += sum over the batch of (y1 - t1)**2/2 + (y2 - t2)**2/2
     return float(_loss / _n)
 
@@ -124,23 +124,23 @@ def gradients(params, data):
     grad_b2 = 0.0
     for _start in range(0, _n, BLOCK):
         x1, x2, t1, t2 = _block(_columns, _start)
-        z1 = b1 + w1*x1 + w2*x2                     # z1 = b1 + w1*x1 + w2*x2
-        h1 = _sigmoid(z1)                           # h1 = sigmoid(z1)
-        z2 = b1 + w3*x1 + w4*x2                     # z2 = b1 + w3*x1 + w4*x2
-        h2 = _sigmoid(z2)                           # h2 = sigmoid(z2)
-        z3 = b2 + h1*w5 + h2*w6                     # z3 = b2 + h1*w5 + h2*w6
-        y1 = _sigmoid(z3)                           # y1 = sigmoid(z3)
-        z4 = b2 + h1*w7 + h2*w8                     # z4 = b2 + h1*w7 + h2*w8
-        y2 = _sigmoid(z4)                           # y2 = sigmoid(z4)
-        c0 = y1 - t1                                # c0 = y1 - t1
-        c1 = y2 - t2                                # c1 = y2 - t2
-        delta_z4 = c1*y2*(1 - y2)                   # delta_z4 = c1*y2*(1 - y2)
-        delta_z3 = c0*y1*(1 - y1)                   # delta_z3 = c0*y1*(1 - y1)
-        delta_h2 = delta_z3*w6 + delta_z4*w8        # delta_h2 = delta_z3*w6 + delta_z4*w8
-        delta_z2 = delta_h2*h2*(1 - h2)             # delta_z2 = delta_h2*h2*(1 - h2)
-        delta_h1 = delta_z3*w5 + delta_z4*w7        # delta_h1 = delta_z3*w5 + delta_z4*w7
-        delta_z1 = delta_h1*h1*(1 - h1)             # delta_z1 = delta_h1*h1*(1 - h1)
-        _loss += 0.5*np.dot(c0, c0) + 0.5*np.dot(c1, c1)  # loss += sum over the batch of c0**2/2 + c1**2/2
+        z1 = b1 + w1*x1 + w2*x2
+        h1 = _sigmoid(z1)
+        z2 = b1 + w3*x1 + w4*x2
+        h2 = _sigmoid(z2)
+        z3 = b2 + h1*w5 + h2*w6
+        y1 = _sigmoid(z3)
+        z4 = b2 + h1*w7 + h2*w8
+        y2 = _sigmoid(z4)
+        delta_y1 = y1 - t1                          # dL/dy1
+        delta_y2 = y2 - t2                          # dL/dy2
+        delta_z4 = delta_y2*y2*(1 - y2)             # dL/dz4
+        delta_z3 = delta_y1*y1*(1 - y1)             # dL/dz3
+        delta_h2 = delta_z3*w6 + delta_z4*w8        # dL/dh2
+        delta_z2 = delta_h2*h2*(1 - h2)             # dL/dz2
+        delta_h1 = delta_z3*w5 + delta_z4*w7        # dL/dh1
+        delta_z1 = delta_h1*h1*(1 - h1)             # dL/dz1
+        _loss += 0.5*np.dot(delta_y1, delta_y1) + 0.5*np.dot(delta_y2, delta_y2)  # loss += sum over the batch of delta_y1**2/2 + delta_y2**2/2
         grad_w1 += np.dot(delta_z1, x1)             # dL/dw1 += sum over the batch of delta_z1*x1
         grad_w2 += np.dot(delta_z1, x2)             # dL/dw2 += sum over the batch of delta_z1*x2
         grad_w3 += np.dot(delta_z2, x1)             # dL/dw3 += sum over the batch of delta_z2*x1
@@ -183,14 +183,14 @@ def gradients_naive(params, data):
     grad_b2 = 0.0
     for _start in range(0, _n, BLOCK):
         x1, x2, t1, t2 = _block(_columns, _start)
-        z1 = b1 + w1*x1 + w2*x2                     # z1 = b1 + w1*x1 + w2*x2
-        h1 = _sigmoid(z1)                           # h1 = sigmoid(z1)
-        z2 = b1 + w3*x1 + w4*x2                     # z2 = b1 + w3*x1 + w4*x2
-        h2 = _sigmoid(z2)                           # h2 = sigmoid(z2)
-        z3 = b2 + h1*w5 + h2*w6                     # z3 = b2 + h1*w5 + h2*w6
-        y1 = _sigmoid(z3)                           # y1 = sigmoid(z3)
-        z4 = b2 + h1*w7 + h2*w8                     # z4 = b2 + h1*w7 + h2*w8
-        y2 = _sigmoid(z4)                           # y2 = sigmoid(z4)
+        z1 = b1 + w1*x1 + w2*x2
+        h1 = _sigmoid(z1)
+        z2 = b1 + w3*x1 + w4*x2
+        h2 = _sigmoid(z2)
+        z3 = b2 + h1*w5 + h2*w6
+        y1 = _sigmoid(z3)
+        z4 = b2 + h1*w7 + h2*w8
+        y2 = _sigmoid(z4)
         _loss += 0.5*np.sum((y1 - t1)**2) + 0.5*np.sum((y2 - t2)**2)  # loss += sum over the batch of (y1 - t1)**2/2 + (y2 - t2)**2/2
         grad_w1 += w5*np.dot(h1, x1*y1*(1 - h1)*(1 - y1)*(y1 - t1)) + w7*np.dot(h1, x1*y2*(1 - h1)*(1 - y2)*(y2 - t2))  # dL/dw1 += sum over the batch of h1*w5*x1*y1*(1 - h1)*(1 - y1)*(y1 - t1) + h1*w7*x1*y2*(1 - h1)*(1 - y2)*(y2 - t2)
         grad_w2 += w5*np.dot(h1, x2*y1*(1 - h1)*(1 - y1)*(y1 - t1)) + w7*np.dot(h1, x2*y2*(1 - h1)*(1 - y2)*(y2 - t2))  # dL/dw2 += sum over the batch of h1*w5*x2*y1*(1 - h1)*(1 - y1)*(y1 - t1) + h1*w7*x2*y2*(1 - h1)*(1 - y2)*(y2 - t2)

@@ -58,9 +58,9 @@ def forward(params, data):
     # 6 ops per sample
     w, b = _params(params)
     _n, _columns = _data(data)
-    x = 2*w + 3*b                               # x = 2*w + 3*b
-    y = 1 + 2*b                                 # y = 1 + 2*b
-    z = x*y                                     # z = x*y
+    x = 2*w + 3*b
+    y = 1 + 2*b
+    z = x*y
     return {
         'x': _batch(x, _n),
         'y': _batch(y, _n),
@@ -74,9 +74,9 @@ def loss(params, data):
     w, b = _params(params)
     _n, _columns = _data(data)
     _loss = 0.0
-    x = 2*w + 3*b                               # x = 2*w + 3*b
-    y = 1 + 2*b                                 # y = 1 + 2*b
-    z = x*y                                     # z = x*y
+    x = 2*w + 3*b
+    y = 1 + 2*b
+    z = x*y
     _loss += _n*z                               # loss += sum over the batch of z
     return float(_loss / _n)
 
@@ -87,9 +87,9 @@ def gradients(params, data):
     w, b = _params(params)
     _n, _columns = _data(data)
     _loss = 0.0
-    x = 2*w + 3*b                               # x = 2*w + 3*b
-    y = 1 + 2*b                                 # y = 1 + 2*b
-    z = x*y                                     # z = x*y
+    x = 2*w + 3*b
+    y = 1 + 2*b
+    z = x*y
     grad_w = 0.0
     grad_b = 0.0
     _loss += _n*z                               # loss += sum over the batch of z
@@ -107,9 +107,9 @@ def gradients_naive(params, data):
     w, b = _params(params)
     _n, _columns = _data(data)
     _loss = 0.0
-    x = 2*w + 3*b                               # x = 2*w + 3*b
-    y = 1 + 2*b                                 # y = 1 + 2*b
-    z = x*y                                     # z = x*y
+    x = 2*w + 3*b
+    y = 1 + 2*b
+    z = x*y
     grad_w = 0.0
     grad_b = 0.0
     _loss += _n*z                               # loss += sum over the batch of z

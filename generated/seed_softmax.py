@@ -73,16 +73,16 @@ def forward(params, data):
     w1_11, w1_12, b1_1, w1_21, w1_22, b1_2, w2_11, w2_12, b2_1, w2_21, w2_22, b2_2 = _params(params)
     _n, _columns = _data(data)
     x1, x2, t1, t2 = _columns
-    z1_1 = b1_1 + w1_11*x1 + w1_12*x2           # z1_1 = b1_1 + w1_11*x1 + w1_12*x2
-    a1_1 = _sigmoid(z1_1)                       # a1_1 = sigmoid(z1_1)
-    z1_2 = b1_2 + w1_21*x1 + w1_22*x2           # z1_2 = b1_2 + w1_21*x1 + w1_22*x2
-    a1_2 = _sigmoid(z1_2)                       # a1_2 = sigmoid(z1_2)
-    z2_1 = b2_1 + a1_1*w2_11 + a1_2*w2_12       # z2_1 = b2_1 + a1_1*w2_11 + a1_2*w2_12
-    z2_2 = b2_2 + a1_1*w2_21 + a1_2*w2_22       # z2_2 = b2_2 + a1_1*w2_21 + a1_2*w2_22
-    s2 = _logsumexp(z2_1, z2_2)                 # s2 = logsumexp(z2_1, z2_2)
-    a2_1 = np.exp(z2_1 - s2)                    # a2_1 = exp(z2_1 - s2)
-    a2_2 = np.exp(z2_2 - s2)                    # a2_2 = exp(z2_2 - s2)
-    L = t1*(s2 - z2_1) + t2*(s2 - z2_2)         # L = t1*(s2 - z2_1) + t2*(s2 - z2_2)
+    z1_1 = b1_1 + w1_11*x1 + w1_12*x2
+    a1_1 = _sigmoid(z1_1)
+    z1_2 = b1_2 + w1_21*x1 + w1_22*x2
+    a1_2 = _sigmoid(z1_2)
+    z2_1 = b2_1 + a1_1*w2_11 + a1_2*w2_12
+    z2_2 = b2_2 + a1_1*w2_21 + a1_2*w2_22
+    s2 = _logsumexp(z2_1, z2_2)
+    a2_1 = np.exp(z2_1 - s2)
+    a2_2 = np.exp(z2_2 - s2)
+    L = t1*(s2 - z2_1) + t2*(s2 - z2_2)
     return {
         'z1_1': _batch(z1_1, _n),
         'a1_1': _batch(a1_1, _n),
@@ -105,13 +105,13 @@ def loss(params, data):
     _loss = 0.0
     for _start in range(0, _n, BLOCK):
         x1, x2, t1, t2 = _block(_columns, _start)
-        z1_1 = b1_1 + w1_11*x1 + w1_12*x2           # z1_1 = b1_1 + w1_11*x1 + w1_12*x2
-        a1_1 = _sigmoid(z1_1)                       # a1_1 = sigmoid(z1_1)
-        z1_2 = b1_2 + w1_21*x1 + w1_22*x2           # z1_2 = b1_2 + w1_21*x1 + w1_22*x2
-        a1_2 = _sigmoid(z1_2)                       # a1_2 = sigmoid(z1_2)
-        z2_1 = b2_1 + a1_1*w2_11 + a1_2*w2_12       # z2_1 = b2_1 + a1_1*w2_11 + a1_2*w2_12
-        z2_2 = b2_2 + a1_1*w2_21 + a1_2*w2_22       # z2_2 = b2_2 + a1_1*w2_21 + a1_2*w2_22
-        s2 = _logsumexp(z2_1, z2_2)                 # s2 = logsumexp(z2_1, z2_2)
+        z1_1 = b1_1 + w1_11*x1 + w1_12*x2
+        a1_1 = _sigmoid(z1_1)
+        z1_2 = b1_2 + w1_21*x1 + w1_22*x2
+        a1_2 = _sigmoid(z1_2)
+        z2_1 = b2_1 + a1_1*w2_11 + a1_2*w2_12
+        z2_2 = b2_2 + a1_1*w2_21 + a1_2*w2_22
+        s2 = _logsumexp(z2_1, z2_2)
         _loss += np.dot(t1, s2 - z2_1) + np.dot(t2, s2 - z2_2)  # loss += sum over the batch of t1*(s2 - z2_1) + t2*(s2 - z2_2)
     return float(_loss / _n)
 
@@ -136,22 +136,22 @@ def gradients(params, data):
     grad_b2_2 = 0.0
     for _start in range(0, _n, BLOCK):
         x1, x2, t1, t2 = _block(_columns, _start)
-        z1_1 = b1_1 + w1_11*x1 + w1_12*x2           # z1_1 = b1_1 + w1_11*x1 + w1_12*x2
-        a1_1 = _sigmoid(z1_1)                       # a1_1 = sigmoid(z1_1)
-        z1_2 = b1_2 + w1_21*x1 + w1_22*x2           # z1_2 = b1_2 + w1_21*x1 + w1_22*x2
-        a1_2 = _sigmoid(z1_2)                       # a1_2 = sigmoid(z1_2)
-        z2_1 = b2_1 + a1_1*w2_11 + a1_2*w2_12       # z2_1 = b2_1 + a1_1*w2_11 + a1_2*w2_12
-        z2_2 = b2_2 + a1_1*w2_21 + a1_2*w2_22       # z2_2 = b2_2 + a1_1*w2_21 + a1_2*w2_22
-        s2 = _logsumexp(z2_1, z2_2)                 # s2 = logsumexp(z2_1, z2_2)
-        a2_1 = np.exp(z2_1 - s2)                    # a2_1 = exp(z2_1 - s2)
-        a2_2 = np.exp(z2_2 - s2)                    # a2_2 = exp(z2_2 - s2)
-        delta_s2 = t1 + t2                          # delta_s2 = t1 + t2
-        delta_z2_2 = -t2 + a2_2*delta_s2            # delta_z2_2 = -t2 + a2_2*delta_s2
-        delta_z2_1 = -t1 + a2_1*delta_s2            # delta_z2_1 = -t1 + a2_1*delta_s2
-        delta_a1_2 = delta_z2_1*w2_12 + delta_z2_2*w2_22  # delta_a1_2 = delta_z2_1*w2_12 + delta_z2_2*w2_22
-        delta_z1_2 = a1_2*delta_a1_2*(1 - a1_2)     # delta_z1_2 = a1_2*delta_a1_2*(1 - a1_2)
-        delta_a1_1 = delta_z2_1*w2_11 + delta_z2_2*w2_21  # delta_a1_1 = delta_z2_1*w2_11 + delta_z2_2*w2_21
-        delta_z1_1 = a1_1*delta_a1_1*(1 - a1_1)     # delta_z1_1 = a1_1*delta_a1_1*(1 - a1_1)
+        z1_1 = b1_1 + w1_11*x1 + w1_12*x2
+        a1_1 = _sigmoid(z1_1)
+        z1_2 = b1_2 + w1_21*x1 + w1_22*x2
+        a1_2 = _sigmoid(z1_2)
+        z2_1 = b2_1 + a1_1*w2_11 + a1_2*w2_12
+        z2_2 = b2_2 + a1_1*w2_21 + a1_2*w2_22
+        s2 = _logsumexp(z2_1, z2_2)
+        a2_1 = np.exp(z2_1 - s2)
+        a2_2 = np.exp(z2_2 - s2)
+        delta_s2 = t1 + t2                          # dL/ds2
+        delta_z2_2 = -t2 + a2_2*delta_s2            # dL/dz2_2
+        delta_z2_1 = -t1 + a2_1*delta_s2            # dL/dz2_1
+        delta_a1_2 = delta_z2_1*w2_12 + delta_z2_2*w2_22  # dL/da1_2
+        delta_z1_2 = a1_2*delta_a1_2*(1 - a1_2)     # dL/dz1_2
+        delta_a1_1 = delta_z2_1*w2_11 + delta_z2_2*w2_21  # dL/da1_1
+        delta_z1_1 = a1_1*delta_a1_1*(1 - a1_1)     # dL/dz1_1
         _loss += np.dot(t1, s2 - z2_1) + np.dot(t2, s2 - z2_2)  # loss += sum over the batch of t1*(s2 - z2_1) + t2*(s2 - z2_2)
         grad_w1_11 += np.dot(delta_z1_1, x1)        # dL/dw1_11 += sum over the batch of delta_z1_1*x1
         grad_w1_12 += np.dot(delta_z1_1, x2)        # dL/dw1_12 += sum over the batch of delta_z1_1*x2
@@ -201,15 +201,15 @@ def gradients_naive(params, data):
     grad_b2_2 = 0.0
     for _start in range(0, _n, BLOCK):
         x1, x2, t1, t2 = _block(_columns, _start)
-        z1_1 = b1_1 + w1_11*x1 + w1_12*x2           # z1_1 = b1_1 + w1_11*x1 + w1_12*x2
-        a1_1 = _sigmoid(z1_1)                       # a1_1 = sigmoid(z1_1)
-        z1_2 = b1_2 + w1_21*x1 + w1_22*x2           # z1_2 = b1_2 + w1_21*x1 + w1_22*x2
-        a1_2 = _sigmoid(z1_2)                       # a1_2 = sigmoid(z1_2)
-        z2_1 = b2_1 + a1_1*w2_11 + a1_2*w2_12       # z2_1 = b2_1 + a1_1*w2_11 + a1_2*w2_12
-        z2_2 = b2_2 + a1_1*w2_21 + a1_2*w2_22       # z2_2 = b2_2 + a1_1*w2_21 + a1_2*w2_22
-        s2 = _logsumexp(z2_1, z2_2)                 # s2 = logsumexp(z2_1, z2_2)
-        a2_1 = np.exp(z2_1 - s2)                    # a2_1 = exp(z2_1 - s2)
-        a2_2 = np.exp(z2_2 - s2)                    # a2_2 = exp(z2_2 - s2)
+        z1_1 = b1_1 + w1_11*x1 + w1_12*x2
+        a1_1 = _sigmoid(z1_1)
+        z1_2 = b1_2 + w1_21*x1 + w1_22*x2
+        a1_2 = _sigmoid(z1_2)
+        z2_1 = b2_1 + a1_1*w2_11 + a1_2*w2_12
+        z2_2 = b2_2 + a1_1*w2_21 + a1_2*w2_22
+        s2 = _logsumexp(z2_1, z2_2)
+        a2_1 = np.exp(z2_1 - s2)
+        a2_2 = np.exp(z2_2 - s2)
         _loss += np.dot(t1, s2 - z2_1) + np.dot(t2, s2 - z2_2)  # loss += sum over the batch of t1*(s2 - z2_1) + t2*(s2 - z2_2)
         grad_w1_11 += -w2_11*np.dot(a1_1, t1*x1*(1 - a1_1)) - w2_21*np.dot(a1_1, t2*x1*(1 - a1_1)) + w2_11*np.dot(a1_1, a2_1*x1*(1 - a1_1)*(t1 + t2)) + w2_21*np.dot(a1_1, a2_2*x1*(1 - a1_1)*(t1 + t2))  # dL/dw1_11 += sum over the batch of -a1_1*t1*w2_11*x1*(1 - a1_1) - a1_1*t2*w2_21*x1*(1 - a1_1) + a1_1*a2_1*w2_11*x1*(1 - a1_1)*(t1 + t2) + a1_1*a2_2*w2_21*x1*(1 - a1_1)*(t1 + t2)
         grad_w1_12 += -w2_11*np.dot(a1_1, t1*x2*(1 - a1_1)) - w2_21*np.dot(a1_1, t2*x2*(1 - a1_1)) + w2_11*np.dot(a1_1, a2_1*x2*(1 - a1_1)*(t1 + t2)) + w2_21*np.dot(a1_1, a2_2*x2*(1 - a1_1)*(t1 + t2))  # dL/dw1_12 += sum over the batch of -a1_1*t1*w2_11*x2*(1 - a1_1) - a1_1*t2*w2_21*x2*(1 - a1_1) + a1_1*a2_1*w2_11*x2*(1 - a1_1)*(t1 + t2) + a1_1*a2_2*w2_21*x2*(1 - a1_1)*(t1 + t2)

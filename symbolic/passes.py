@@ -50,6 +50,7 @@ def eliminate_common_subexpressions(program: Program, prefix: str = "c",
     if not shared:
         return program
     taken = {s.name for a in program for s in (a.lhs, *a.rhs.free_symbols)} | set(reserved)
+    whole = _whole_right_sides(program)
     named: dict[sp.Expr, sp.Symbol] = {}
     out: list[Assignment] = []
 
@@ -61,7 +62,7 @@ def eliminate_common_subexpressions(program: Program, prefix: str = "c",
         args = [rebuild(x, False) for x in e.args]
         new = e.func(*args) if any(x is not y for x, y in zip(args, e.args)) else e
         if e in shared and not top:
-            temp = sp.Symbol(fresh_name(f"{prefix}{len(named)}", taken))
+            temp = whole.get(e) or sp.Symbol(fresh_name(f"{prefix}{len(named)}", taken))
             out.append(Assignment(temp, new))
             named[e] = temp
             return temp
@@ -69,10 +70,18 @@ def eliminate_common_subexpressions(program: Program, prefix: str = "c",
 
     for a in program:
         rhs = rebuild(a.rhs, True)
+        if rhs == a.lhs:
+            continue                      # computed earlier under its own name (δ_y = y − t)
         if a.rhs in shared and a.rhs not in named:
             named[a.rhs] = a.lhs          # the whole right side repeats later: reuse this name
         out.append(Assignment(a.lhs, rhs))
     return Program(out)
+
+
+def _whole_right_sides(program: Program) -> dict:
+    """{rhs: lhs} of each assignment whose whole right side occurs in an earlier one too: the
+    shared piece is then computed once under the name the math gives it, not a temporary."""
+    return {a.rhs: a.lhs for a in reversed(list(program)) if not a.rhs.is_Atom}
 
 
 def optimize(forward: Program, backward: Program, outputs: Iterable[sp.Symbol],

@@ -123,8 +123,10 @@ def test_header_and_comments():
     head = source.splitlines()[:2]
     assert f"deltaprop {deltaprop.__version__}" in head[0] and "'seed-121'" in head[0]
     assert "do not edit" in head[1]
-    assert "h1 = _sigmoid(z1)" in source and "# h1 = sigmoid(z1)" in source
-    assert "delta_z1 = delta_h1*h1*(1 - h1)" in source
+    assert "h1 = _sigmoid(z1)\n" in source                  # a comment would only repeat it
+    assert "L = 0.5*(y - t)**2" in source and "# L = (y - t)**2/2" in source
+    assert "delta_z1 = delta_h1*h1*(1 - h1)" in source and "# dL/dz1" in source
+    assert "delta_y = y - t" in source and "c0" not in source  # the δ's name, not a temporary
     assert source.count("ops per sample") == 4
 
 
