@@ -13,20 +13,35 @@ import sympy as sp
 
 from .forms import recognise
 from .functions import sigmoid, softplus
+from .count import count_expr
 from .naming import fresh_name
 from .program import Assignment
 from .rules import reuses_value
 
 
-def canonical(equations, loss_symbol: sp.Symbol, loss: sp.Expr, taken: set[str]) -> list[Assignment]:
-    """The written ``equations`` and loss (as ``loss_symbol = loss``) recognised and lowered."""
+def canonical(equations, loss_symbol: sp.Symbol, loss: sp.Expr, taken: set[str]
+              ) -> tuple[list[Assignment], dict]:
+    """The written ``equations`` and loss (as ``loss_symbol = loss``), recognised and lowered:
+    (the forward program with its stored values, {node: its recognised right side}).  The
+    second is what the graph differentiates: a stored value is reused, never given a δ."""
     written = list(equations) + ([] if loss_symbol == loss else [Assignment(loss_symbol, loss)])
-    recognised, nodes = [], {}
+    recognised: dict = {}
     for a in written:
-        rhs = recognise(a.rhs, nodes)
-        nodes[a.lhs] = rhs
-        recognised.append(Assignment(a.lhs, rhs))
-    return lower(recognised, taken)
+        recognised[a.lhs] = _simplest(recognise(a.rhs, recognised), a.rhs)
+    return lower([Assignment(u, rhs) for u, rhs in recognised.items()], taken), recognised
+
+
+def _simplest(rhs: sp.Expr, written: sp.Expr) -> sp.Expr:
+    """``rhs`` or, where recognition changed it, its expansion if that is cheaper
+    (t·(softplus(z) − z) + (1 − t)·softplus(z) → softplus(z) − t·z)."""
+    if rhs == written or rhs.is_Atom or _size(rhs) > 64:
+        return rhs
+    expanded = sp.expand(rhs)
+    return expanded if count_expr(expanded).total < count_expr(rhs).total else rhs
+
+
+def _size(expr: sp.Expr) -> int:
+    return sum(1 for _ in sp.preorder_traversal(expr))
 
 
 def lower(equations, taken: set[str]) -> list[Assignment]:

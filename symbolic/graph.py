@@ -29,7 +29,8 @@ class Graph:
 
     def __init__(self, network):
         self.network = network
-        self.rhs = network.forward.as_dict()
+        self.rhs = network.differentiated          # stored values (h_sigmoid) are not nodes here
+        self.values = network.forward.as_dict()
         self.producers = {u: network.dependencies(e) for u, e in self.rhs.items()}
         self.consumers: dict[sp.Symbol, list[sp.Symbol]] = {s: [] for s in network.symbols}
         for u, vs in self.producers.items():
@@ -44,7 +45,7 @@ class Graph:
     def reaches_loss(self) -> frozenset:
         """Symbols with a path to the loss."""
         seen = {self.loss}
-        for u in reversed(self.network.forward.lhs):
+        for u in reversed(list(self.rhs)):
             if u in seen:
                 seen.update(self.producers[u])
         return frozenset(seen)
@@ -53,7 +54,7 @@ class Graph:
     def active(self) -> tuple[sp.Symbol, ...]:
         """Parameters and nodes that depend on a parameter and reach the loss, in order."""
         depends = set(self.network.params)
-        for u in self.network.forward.lhs:
+        for u in self.rhs:
             if any(v in depends for v in self.producers[u]):
                 depends.add(u)
         return tuple(s for s in self.network.symbols if s in depends and s in self.reaches_loss)
@@ -94,7 +95,9 @@ class Graph:
         """Right sides the forward pass already stored, mapped to their node (σ(z1) → h1),
         and what else they give for one operation (``_mirrors``)."""
         stored: dict = {}
-        for u, rhs in self.rhs.items():
+        for u, rhs in list(self.values.items()) + list(self.rhs.items()):
+            if rhs.is_Mul:
+                stored.setdefault(_factors(rhs), u)
             if rhs.is_Atom or rhs.is_Add or rhs.is_Mul or (rhs.is_Pow and rhs.exp.is_Integer):
                 continue        # cheap to recompute, and h² read as L would puzzle a reader
             stored.setdefault(rhs, u)
@@ -117,12 +120,35 @@ def _mirrors(rhs: sp.Expr, u: sp.Symbol) -> list:
 
 
 def reuse_forward_values(expr: sp.Expr, stored: dict) -> sp.Expr:
-    """Replace, bottom-up, every subexpression the forward pass stored by its node symbol."""
+    """Replace, bottom-up, every subexpression the forward pass stored by its node symbol, and
+    the factors of a stored product inside a larger one (z·s·(1 − s) → h·(1 − s), h = z·s)."""
     if expr.is_Atom or not stored:
         return expr
     args = [reuse_forward_values(a, stored) for a in expr.args]
     rebuilt = expr.func(*args) if args != list(expr.args) else expr
+    if rebuilt.is_Mul:
+        rebuilt = _reuse_product(rebuilt, stored)
     return stored.get(rebuilt, rebuilt)
+
+
+def _factors(product: sp.Mul) -> tuple:
+    """A product's factors as a hashable key (distinct from any expression key)."""
+    return ("product",) + tuple(sorted(map(sp.srepr, product.args)))
+
+
+def _reuse_product(product: sp.Mul, stored: dict) -> sp.Expr:
+    """``product`` with one stored product's factors (two or three of them) replaced by it."""
+    factors = list(product.args)
+    if len(factors) > 8:
+        return product
+    from itertools import combinations
+    for size in (3, 2):
+        for chosen in combinations(range(len(factors)), size):
+            node = stored.get(_factors(sp.Mul(*(factors[i] for i in chosen), evaluate=False)))
+            if node is not None:
+                rest = [f for i, f in enumerate(factors) if i not in chosen]
+                return sp.Mul(node, *rest)
+    return product
 
 
 SMALL = 64   # partials with at most this many nodes are also tried expanded (y·(1−t) − t·(1−y) → y − t)
@@ -204,11 +230,13 @@ def _is_small(expr: sp.Expr) -> bool:
 
 def _cheapest(d: sp.Expr) -> sp.Expr:
     """The cheapest of ``d``, its common factors pulled out (2*y - 2*t → 2*(y - t)) and, for
-    small ``d``, its expansion (y*(1 - t) - t*(1 - y) → y - t)."""
+    small ``d``, its expansion (y*(1 - t) - t*(1 - y) → y - t), collected by one symbol
+    (a·t1 + a·t2 + a·t3 − t3 → a·(t1 + t2 + t3) − t3)."""
     candidates = [d, sp.factor_terms(d)]
     if _is_small(d) and not d.has(sp.Piecewise):
         expanded = sp.expand(d)
         candidates += [expanded, sp.factor_terms(expanded)]
+        candidates += [sp.collect(expanded, s) for s in sorted(expanded.free_symbols, key=str)]
     return min(candidates, key=lambda e: count_expr(e).total)
 
 

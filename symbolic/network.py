@@ -53,9 +53,12 @@ class Network:
     # -- structure ---------------------------------------------------------------------------
     def _canonicalise(self) -> None:
         """Equations and loss as derived: recognised forms, nested stored values
-        (``symbolic.elementary``); ``written`` keeps the forward program as declared."""
+        (``symbolic.elementary``); ``written`` keeps the forward program as declared and
+        ``differentiated`` maps each node (not the stored values) to what the graph derives."""
         loss_symbol = self.loss_symbol
-        program = canonical(self.equations, loss_symbol, self.loss, {s.name for s in self._role})
+        program, expanded = canonical(self.equations, loss_symbol, self.loss,
+                                      {s.name for s in self._role})
+        object.__setattr__(self, "differentiated", expanded)
         if loss_symbol != self.loss:
             object.__setattr__(self, "loss", program.pop().rhs)
         object.__setattr__(self, "equations", tuple(program))

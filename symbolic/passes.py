@@ -37,11 +37,14 @@ def inline_copies(program: Program, keep: Iterable[sp.Symbol] = ()) -> Program:
 
 
 def eliminate_common_subexpressions(program: Program, prefix: str = "c",
-                                    reserved: Iterable[str] = ()) -> Program:
+                                    reserved: Iterable[str] = (),
+                                    names: Iterable[sp.Symbol] = ()) -> Program:
     """One temporary per repeated exact subexpression (see module docstring).
 
     Temporaries are named ``c0``, ``c1``, ... avoiding every name in the program and in
-    ``reserved`` (pass the network's symbol names: an unused parameter is in no program).
+    ``reserved`` (pass the network's symbol names: an unused parameter is in no program); a
+    shared piece that is the whole right side of an assignment to one of ``names`` (the δ's)
+    takes that name instead and is computed once, where it is first needed.
     """
     counts: Counter = Counter()
     for a in program:
@@ -50,7 +53,7 @@ def eliminate_common_subexpressions(program: Program, prefix: str = "c",
     if not shared:
         return program
     taken = {s.name for a in program for s in (a.lhs, *a.rhs.free_symbols)} | set(reserved)
-    whole = _whole_right_sides(program)
+    whole = _whole_right_sides(program, set(names))
     named: dict[sp.Expr, sp.Symbol] = {}
     out: list[Assignment] = []
 
@@ -78,10 +81,10 @@ def eliminate_common_subexpressions(program: Program, prefix: str = "c",
     return Program(out)
 
 
-def _whole_right_sides(program: Program) -> dict:
-    """{rhs: lhs} of each assignment whose whole right side occurs in an earlier one too: the
-    shared piece is then computed once under the name the math gives it, not a temporary."""
-    return {a.rhs: a.lhs for a in reversed(list(program)) if not a.rhs.is_Atom}
+def _whole_right_sides(program: Program, names: set) -> dict:
+    """{rhs: lhs} of the assignments to ``names``: a shared piece that is one of them is
+    computed once under the name the math gives it, not as a temporary."""
+    return {a.rhs: a.lhs for a in reversed(list(program)) if a.lhs in names and not a.rhs.is_Atom}
 
 
 def optimize(forward: Program, backward: Program, outputs: Iterable[sp.Symbol],
@@ -94,7 +97,9 @@ def optimize(forward: Program, backward: Program, outputs: Iterable[sp.Symbol],
     """
     keep = set(outputs) | set(forward.lhs)
     combined = inline_copies(forward + backward, keep)
-    combined = inline_copies(eliminate_common_subexpressions(combined, reserved=reserved), keep)
+    steps = [a.lhs for a in backward if a.lhs not in keep]
+    combined = inline_copies(eliminate_common_subexpressions(combined, reserved=reserved,
+                                                             names=steps), keep)
     last_forward = max(i for i, a in enumerate(combined) if a.lhs in set(forward.lhs))
     return Program(combined[: last_forward + 1]), Program(combined[last_forward + 1:])
 
