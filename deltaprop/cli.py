@@ -14,6 +14,12 @@ from .output import forget_protected
 
 #: Sub-command modules, in the order ``deltaprop --help`` lists them.  Each defines
 #: ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``.
+#: What ``deltaprop --help`` says first: for users, plain text.
+DESCRIPTION = ("deltaprop derives backpropagation symbolically for a network you declare (a "
+               "built-in example, an mlp:... or layers:... name, a .net spec file or a Python "
+               "file): the chain rule along every path, the shared delta terms, the derivation "
+               "as a LaTeX or Markdown document, a stand-alone NumPy module with its gradients "
+               "checked, and exact operation counts of naive differentiation against backprop.")
 COMMANDS = ["build", "info", "descend", "train", "compare", "derive", "graph", "generate", "check", "spec"]
 
 
@@ -26,9 +32,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def parser() -> argparse.ArgumentParser:
-    top = _Parser(prog="deltaprop", description=__doc__.split("\n")[0])
+    top = _Parser(prog="deltaprop", description=DESCRIPTION,
+                  epilog="Run 'deltaprop COMMAND --help' for the options of a command.")
     top.add_argument("--version", action="version", version=f"deltaprop {__version__}")
-    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND", title="commands")
     for name in COMMANDS:
         module = importlib.import_module(f"deltaprop.commands.{name}")
         p = sub.add_parser(name, help=module.HELP, description=module.HELP)
