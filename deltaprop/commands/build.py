@@ -26,7 +26,7 @@ STEPS: list[str] = [
 def add_arguments(parser) -> None:
     network_argument(parser)
     parser.add_argument("-o", "--output", metavar="DIR", default="build",
-                        help="folder for the generated files (default: build)")
+                        help="folder for the generated files, created if missing (default: build)")
 
 
 def run(args) -> int:
@@ -41,7 +41,7 @@ def run(args) -> int:
         files.update(step_files)
         summary += lines
         status = status or (0 if ok else 1)
-    write_all({outdir / name: content for name, content in files.items()})
+    write_all({outdir / name: content for name, content in files.items()}, folder=outdir)
     summary.append(f"wrote {len(files)} file(s) to {outdir}/: " + ", ".join(files))
     print("\n".join(summary))
     return status
