@@ -50,6 +50,15 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as done:  # --help, --version, or a one-line argument error (code 2)
         return int(done.code or 0)
     forget_protected()
+    stdout, sys.stdout = sys.stdout, _Stdout(sys.stdout)
+    try:
+        return _run(args)
+    finally:
+        sys.stdout = stdout
+
+
+def _run(args) -> int:
+    """Run the sub-command: its errors become one line on stderr and exit code 2."""
     with warnings.catch_warnings():
         warnings.simplefilter("default")
         warnings.formatwarning = lambda msg, cat, *a, **k: f"deltaprop: warning: {msg}\n"
@@ -67,6 +76,40 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:
             print("deltaprop: interrupted", file=sys.stderr)
             return 130
+
+
+class _Stdout:
+    """Standard output that a closed pipe (``deltaprop compare ... --json x.json | head -1``)
+    silences instead of stopping the command: the files it writes are still written."""
+
+    def __init__(self, stream):
+        self._stream, self._silent = stream, False
+
+    def write(self, text: str) -> int:
+        if not self._silent:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self._silence()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._silent:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._silence()
+
+    def _silence(self) -> None:
+        self._silent = True
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())  # the interpreter's final flush cannot fail
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
 
 
 def _closed_pipe() -> int:
