@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
+from symbolic.wording import plural
+
 from ..loading import load_network, network_argument
 from ..output import write_all
 
@@ -42,6 +44,6 @@ def run(args) -> int:
         summary += lines
         status = status or (0 if ok else 1)
     write_all({outdir / name: content for name, content in files.items()}, folder=outdir)
-    summary.append(f"wrote {len(files)} file(s) to {outdir}/: " + ", ".join(files))
+    summary.append(f"wrote {plural(len(files), 'file')} to {outdir}/: " + ", ".join(files))
     print("\n".join(summary))
     return status
