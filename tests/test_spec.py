@@ -316,7 +316,7 @@ def test_cli_error_is_one_located_line_then_the_source(tmp_path):
     assert code == 2 and out == ""
     lines = err.rstrip("\n").split("\n")
     assert lines[0] == (f"deltaprop: error: {path}:4:7: unknown function 'foo' (functions: exp, "
-                        "log, sqrt, sin, cos, tanh, sigmoid, relu, softplus, abs, logsumexp)")
+                        "log, ln, sqrt, sin, cos, tanh, sigmoid, relu, softplus, abs, logsumexp)")
     assert lines[1:] == [" 4 | z = w*foo(x)", "   |       ^~~"]
 
 
@@ -369,8 +369,8 @@ def test_format_spec_refuses_what_the_format_cannot_say():
     from symbolic.spec import format_spec
 
     x, w, lam = sp.symbols("x w lambda")
-    with pytest.raises(DeltapropError, match="the constant E cannot be written"):
-        format_spec(Network("e", [x], [], [w], [], sp.E * w * x))
+    with pytest.raises(DeltapropError, match="the constant pi cannot be written"):
+        format_spec(Network("p", [x], [], [w], [], sp.pi * w * x))
     with pytest.raises(DeltapropError, match="Heaviside cannot be written"):
         format_spec(Network("h", [x], [], [w], [], sp.Heaviside(w * x) + w))
     with pytest.raises(DeltapropError, match="'lambda' is a Python keyword"):

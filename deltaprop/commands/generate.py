@@ -22,10 +22,10 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    if args.output is not None:
-        check_module_filename(args.output)
-        check_targets(args.output)
     network = load_network(args.network)
+    if args.output is not None:       # before the (possibly long) code generation
+        check_targets(args.output)
+        check_module_filename(args.output)
     source = generate_module(network)
     emit(source, args.output, f"({source.count(chr(10))} lines) for network {network.name}")
     return 0
