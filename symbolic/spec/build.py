@@ -112,7 +112,7 @@ class Builder:
             entry = entry or _Entry(None, "node", loss_line, loss_col)
             raise entry.line.error(entry.col, message, 1) from None
         for w in caught:
-            found = re.search(r"parameter (\w+) cannot", str(w.message))
+            found = re.search(r": (?:parameter|input|target|node) (\w+) ", str(w.message))
             entry = _mentioned(found.group(1), table) if found else None
             where = (f"{self.filename}:{entry.line.number}:{entry.col + 1}: " if entry
                      else f"{self.filename}: ")
