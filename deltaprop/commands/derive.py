@@ -15,7 +15,7 @@ from symbolic.matrix.document import matrix_document
 from .. import matrix_cli
 from ..arguments import number
 from ..loading import load_network, network_argument, network_source
-from ..output import emit
+from ..output import check_targets, emit
 
 HELP = ("write the derivation step by step: forward pass, chain rule, shared δ, costs "
         "(LaTeX or Markdown)")
@@ -46,6 +46,7 @@ def point_arguments(parser) -> None:
 
 def run(args) -> int:
     network = load_network(args.network)
+    check_targets(args.output)            # before the (possibly long) derivation
     fmt = output_format(args.output, args.format)
     if matrix_cli.is_matrix(network):  # matrix-level networks (issue 6)
         return matrix_cli.derive(network, fmt, args)
