@@ -226,7 +226,8 @@ def _dead_nodes(network: Network) -> list[sp.Symbol]:
             live.add(u)           # a read-out
         else:
             dead.append(u)
-    return dead
+    auxiliary = set(network.auxiliary)   # added by deltaprop: the user's node is named instead
+    return [u for u in dead if u not in auxiliary]
 
 
 def _buried_sum(expr: sp.Expr, limit: int = 32) -> sp.Add | None:

@@ -497,7 +497,7 @@ def test_directive_typos_get_a_suggestion(word, suggestion):
 
 def test_unused_names_and_dead_nodes_are_located_warnings():
     text = ("input x x2\ntarget t t2\nparam w\ny = w*x\nu = w*x\np = sigmoid(y)\n"
-            "loss = (y - t)^2\n")
+            "v = exp(tanh(w*x))\nloss = (y - t)^2\n")
     with pytest.warns(NetworkWarning) as caught:
         parse_spec(text, "case.net")
     messages = sorted(str(w.message) for w in caught)
@@ -507,4 +507,7 @@ def test_unused_names_and_dead_nodes_are_located_warnings():
         "case.net:2:10: network 'case': target t2 is not used on any path to the loss; it has no "
         "effect",
         "case.net:5:1: network 'case': node u never reaches the loss; it is computed but has no "
-        "effect"]   # p = sigmoid(y) is a read-out of the network (a prediction), not dead
+        "effect",
+        "case.net:7:1: network 'case': node v never reaches the loss; it is computed but has no "
+        "effect"]   # p = sigmoid(y) is a read-out (a prediction), not dead; v's stored tanh
+    #               (a node deltaprop adds) is not named
