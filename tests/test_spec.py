@@ -497,7 +497,7 @@ def test_directive_typos_get_a_suggestion(word, suggestion):
 
 def test_unused_names_and_dead_nodes_are_located_warnings():
     text = ("input x x2\ntarget t t2\nparam w\ny = w*x\nu = w*x\np = sigmoid(y)\n"
-            "v = exp(tanh(w*x))\nloss = (y - t)^2\n")
+            "v = exp(tanh(w*x2))\nloss = (y - t)^2\n")
     with pytest.warns(NetworkWarning) as caught:
         parse_spec(text, "case.net")
     messages = sorted(str(w.message) for w in caught)
