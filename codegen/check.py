@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from symbolic.wording import plural
+
 #: A check passes when both maximum relative errors are below these.
 FD_TOLERANCE = 1e-6
 NAIVE_TOLERANCE = 1e-9
@@ -44,7 +46,7 @@ class CheckResult:
                      f"(tolerance {FD_TOLERANCE:.0e}), vs gradients_naive {naive}")
         tried = (f" (point {self.points}: the gradients were all zero at the earlier ones)"
                  if self.points > 1 and not self.zero_gradient else "")
-        return (f"check {self.network}: batch {self.batch}, {self.directions} random directions"
+        return (f"check {self.network}: batch {self.batch}, {plural(self.directions, 'random direction')}"
                 f"{tried}; {where}: " + self.verdict)
 
     @property

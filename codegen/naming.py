@@ -13,7 +13,7 @@ import unicodedata
 
 #: Names the generated module uses itself, besides builtins and keywords.
 MODULE_NAMES = ("np", "numpy", "params", "data", "PARAMS", "INPUTS", "TARGETS", "NODES", "BLOCK",
-                "forward", "loss", "gradients", "gradients_naive")
+                "forward", "loss", "gradients", "gradients_naive", "MissingNameError")
 
 RESERVED = frozenset(keyword.kwlist + keyword.softkwlist + dir(builtins) + list(MODULE_NAMES))
 

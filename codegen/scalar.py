@@ -240,7 +240,7 @@ class ScalarEmitter:
             targets=names_tuple(net.targets), nodes=names_tuple(nodes),
             block=BLOCK,
             helpers=[HELPERS[h].rstrip("\n") + "\n" for h in self.printer.helpers],
-            unpack_params=f"{unpack(self.namer(p) for p in net.params)} = _params(params)",
+            unpack_params=f"{unpack(self.namer(p) for p in net.params)} = _params(params, _columns)",
             unpack_data=unpack(data) if data else "",
             forward_lines=forward,
             forward_ops=f"{self.costs.forward.total} ops per sample",

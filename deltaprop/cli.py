@@ -14,6 +14,12 @@ from .output import forget_protected
 
 #: Sub-command modules, in the order ``deltaprop --help`` lists them.  Each defines
 #: ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``.
+#: What ``deltaprop --help`` says first: for users, plain text.
+DESCRIPTION = ("deltaprop derives backpropagation symbolically for a network you declare (a "
+               "built-in example, an mlp:... or layers:... name, a .net spec file or a Python "
+               "file): the chain rule along every path, the shared delta terms, the derivation "
+               "as a LaTeX or Markdown document, a stand-alone NumPy module with its gradients "
+               "checked, and exact operation counts of naive differentiation against backprop.")
 COMMANDS = ["build", "info", "descend", "train", "compare", "derive", "graph", "generate", "check", "spec"]
 
 
@@ -26,9 +32,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def parser() -> argparse.ArgumentParser:
-    top = _Parser(prog="deltaprop", description=__doc__.split("\n")[0])
+    top = _Parser(prog="deltaprop", description=DESCRIPTION,
+                  epilog="Run 'deltaprop COMMAND --help' for the options of a command.")
     top.add_argument("--version", action="version", version=f"deltaprop {__version__}")
-    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND", title="commands")
     for name in COMMANDS:
         module = importlib.import_module(f"deltaprop.commands.{name}")
         p = sub.add_parser(name, help=module.HELP, description=module.HELP)
@@ -43,6 +50,15 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as done:  # --help, --version, or a one-line argument error (code 2)
         return int(done.code or 0)
     forget_protected()
+    stdout, sys.stdout = sys.stdout, _Stdout(sys.stdout)
+    try:
+        return _run(args)
+    finally:
+        sys.stdout = stdout
+
+
+def _run(args) -> int:
+    """Run the sub-command: its errors become one line on stderr and exit code 2."""
     with warnings.catch_warnings():
         warnings.simplefilter("default")
         warnings.formatwarning = lambda msg, cat, *a, **k: f"deltaprop: warning: {msg}\n"
@@ -60,6 +76,40 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:
             print("deltaprop: interrupted", file=sys.stderr)
             return 130
+
+
+class _Stdout:
+    """Standard output that a closed pipe (``deltaprop compare ... --json x.json | head -1``)
+    silences instead of stopping the command: the files it writes are still written."""
+
+    def __init__(self, stream):
+        self._stream, self._silent = stream, False
+
+    def write(self, text: str) -> int:
+        if not self._silent:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self._silence()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._silent:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._silence()
+
+    def _silence(self) -> None:
+        self._silent = True
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())  # the interpreter's final flush cannot fail
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
 
 
 def _closed_pipe() -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import runpy
 import traceback
+import weakref
 from typing import Callable
 
 from symbolic import Network, builtin
@@ -34,8 +35,23 @@ def _load_spec(spec: str):
 LOADERS.append((lambda spec: spec.endswith(".net"), _load_spec))
 
 
+#: The NETWORK argument each loaded network came from (for the commands headers name).
+_SOURCES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def load_network(spec: str):
     """The network named by ``spec``; raises ``DeltapropError`` with a one-line message."""
+    network = _load(spec)
+    _SOURCES[network] = spec
+    return network
+
+
+def network_source(network) -> str:
+    """The NETWORK argument that loads ``network`` again (its name if it was not loaded here)."""
+    return _SOURCES.get(network, network.name)
+
+
+def _load(spec: str):
     if os.path.isfile(spec):
         protect(spec)  # an input: no output of this run may replace it
     for handles, load in LOADERS:

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 
+from symbolic.document import shell_word
 from symbolic.errors import DeltapropError
 from symbolic.matrix import MatrixNetwork
 from symbolic.matrix.document import matrix_document
 
+from .loading import network_source
 from .output import emit
 
 
@@ -19,6 +21,11 @@ def derive(network: MatrixNetwork, fmt: str, args) -> int:
         if getattr(args, option, None) is not None:
             raise DeltapropError(f"--{option} is for scalar networks; {network.name} is a "
                                  "matrix-level network (use mlp:... for a worked example)")
-    text = matrix_document(network, fmt, command=f"deltaprop derive {network.name}")
+    text = matrix_document(network, fmt, command=derive_command(network))
     emit(text, args.output or None)
     return 0
+
+
+def derive_command(network: MatrixNetwork) -> str:
+    """The command that writes the derivation of ``network`` (named as it was loaded)."""
+    return f"deltaprop derive {shell_word(network_source(network))}"

@@ -3,7 +3,8 @@
 ``write_all`` stages each file as a temporary file beside its target and renames them into
 place only when every one was written; any failure removes the staged files and becomes one
 ``DeltapropError`` naming the path.  Input files the command read (``protect``) are never
-overwritten.
+overwritten.  The folder of an output file must exist, except the one output folder a command
+may create (``build -o DIR``).
 """
 from __future__ import annotations
 
@@ -28,28 +29,53 @@ def protect(path: str | os.PathLike) -> None:
     _PROTECTED.add(os.path.realpath(path))
 
 
-def write_all(files: dict) -> list[Path]:
-    """Write ``{path: str or bytes}`` so that either all files are replaced or none is."""
-    targets = [(path, _target(path), content) for path, content in files.items()]
+def write_all(files: dict, folder: str | os.PathLike | None = None) -> list[Path]:
+    """Write ``{path: str or bytes}`` so that either all files are replaced or none is.
+
+    ``folder`` (with its parents) is created if it is missing, and removed again if the
+    writing fails; any other missing folder is an error."""
+    targets = [(path, _target(path, folder), content) for path, content in files.items()]
     staged: list[tuple[str, Path]] = []
-    current = None
+    current, created = folder, []
     try:
+        created = _make_folder(folder) if targets and folder is not None else []
         for current, target, content in targets:
             staged.append((_stage(target, content), target))
         for tmp, target in staged:
             current = target
             os.replace(tmp, target)
     except OSError as err:
-        for tmp, _ in staged:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        _undo(staged, created)
         raise DeltapropError(f"{_shown(str(current))}: cannot write: {err.strerror or err}") from None
     except BaseException:
-        for tmp, _ in staged:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        _undo(staged, created)
         raise
     return [target for _, target in staged]
+
+
+def _undo(staged: list, created: list[Path]) -> None:
+    """Remove the staged temporary files and the folders this write created."""
+    for tmp, _ in staged:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    for path in reversed(created):
+        try:
+            path.rmdir()
+        except OSError:
+            pass
+
+
+def _make_folder(folder) -> list[Path]:
+    """Create ``folder`` and its missing parents; returns the folders created, outermost first."""
+    path = Path(os.path.realpath(folder))
+    missing = [p for p in [path, *path.parents] if not p.exists()][::-1]
+    if path.exists() and not path.is_dir():
+        raise DeltapropError(f"{folder}: exists and is not a directory")
+    for p in missing:
+        if p.parent.exists() and not p.parent.is_dir():
+            raise DeltapropError(f"{p.parent}: exists and is not a directory")
+        p.mkdir()
+    return missing
 
 
 def check_targets(*paths) -> None:
@@ -73,8 +99,9 @@ def emit(text: str, output: str | os.PathLike | None, details: str = "") -> None
     print(f"wrote {output}" + (f" {details}" if details else ""))
 
 
-def _target(path: str | os.PathLike) -> Path:
-    """The file a write to ``path`` replaces (a symlink's target), checked before any writing."""
+def _target(path: str | os.PathLike, folder=None) -> Path:
+    """The file a write to ``path`` replaces (a symlink's target), checked before any writing;
+    its folder must exist unless it is inside ``folder`` (which ``write_all`` creates)."""
     if str(path) == "":
         raise DeltapropError("empty output path")
     real = Path(os.path.realpath(path))
@@ -82,15 +109,24 @@ def _target(path: str | os.PathLike) -> Path:
         raise DeltapropError(f"{path}: refusing to overwrite an input file of this command")
     if real.is_dir():
         raise DeltapropError(f"{path}: is a directory, not a file")
+    inside = folder is not None and real.is_relative_to(os.path.realpath(folder))
+    if not inside:
+        _check_folder(path, real.parent)
     return real
+
+
+def _check_folder(path, parent: Path) -> None:
+    if parent.is_dir():
+        return
+    shown = os.path.dirname(os.fspath(path)) or "."
+    if parent.exists():
+        raise DeltapropError(f"{path}: cannot write: {shown} exists and is not a directory")
+    raise DeltapropError(f"{path}: cannot write: folder {shown} does not exist "
+                         "(create it first)")
 
 
 def _stage(target: Path, content: str | bytes) -> str:
     """A complete temporary copy of the file beside ``target``; returns its path."""
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        raise DeltapropError(f"{target.parent}: exists and is not a directory") from None
     data = content.encode("utf-8") if isinstance(content, str) else content
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:

@@ -5,7 +5,7 @@
 PARAMS, INPUTS, TARGETS: names in declaration order.  ``params`` maps each parameter name to
 an array (SHAPES: weights n_out × n_in, biases 1-D); ``data`` maps ``x`` (batch × n_in)
 and ``t`` (batch × n_out) to 2-D arrays.  Work stays in the arrays' dtype (float32 in,
-float32 out).
+float32 out).  A missing name raises MissingNameError (a KeyError) listing the expected ones.
 
 - forward(params, data) -> {node name: array (batch × units)}, and the loss under 'L'
 - loss(params, data) -> mean over the batch of the per-sample loss
@@ -21,6 +21,21 @@ NODES = ('Z1', 'A1', 'Z2', 'A2')
 SHAPES = {'W1': (3, 2), 'b1': (3,), 'W2': (2, 3), 'b2': (2,)}
 
 
+class MissingNameError(KeyError):
+    """A name missing from ``params`` or ``data`` (a KeyError that lists the expected names)."""
+
+    def __str__(self):
+        return str(self.args[0])
+
+
+def _require(mapping, names, what):
+    """Raise MissingNameError naming every name of ``names`` that ``mapping`` lacks."""
+    missing = [name for name in names if name not in mapping]
+    if missing:
+        raise MissingNameError(f"{what} has no {', '.join(map(repr, missing))} (expected "
+                               f"{what} keys: {', '.join(names)})")
+
+
 def _sigmoid(z):
     """1 / (1 + exp(-z)) without overflow: exp of a non-positive number only."""
     e = np.exp(-np.abs(z))
@@ -29,6 +44,8 @@ def _sigmoid(z):
 
 def forward(params, data):
     """Every node over the batch, and the loss."""
+    _require(params, PARAMS, "params")
+    _require(data, INPUTS + TARGETS, "data")
     W1 = params['W1']
     b1 = params['b1']
     W2 = params['W2']
@@ -48,6 +65,8 @@ def forward(params, data):
 
 def loss(params, data):
     """Mean over the batch of the per-sample loss."""
+    _require(params, PARAMS, "params")
+    _require(data, INPUTS + TARGETS, "data")
     W1 = params['W1']
     b1 = params['b1']
     W2 = params['W2']
@@ -67,6 +86,8 @@ def loss(params, data):
 
 def gradients(params, data):
     """(loss, gradients): one reverse sweep of shared delta terms."""
+    _require(params, PARAMS, "params")
+    _require(data, INPUTS + TARGETS, "data")
     W1 = params['W1']
     b1 = params['b1']
     W2 = params['W2']
@@ -95,6 +116,8 @@ def gradients(params, data):
 
 def gradients_naive(params, data):
     """(loss, gradients) with no sharing: each parameter matrix recomputes its own delta chain."""
+    _require(params, PARAMS, "params")
+    _require(data, INPUTS + TARGETS, "data")
     W1 = params['W1']
     b1 = params['b1']
     W2 = params['W2']

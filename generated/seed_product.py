@@ -4,7 +4,9 @@
 
 PARAMS, INPUTS, TARGETS: names in declaration order.  ``params`` maps each parameter name to a
 float; ``data`` maps each input and target name to a 1-D array over the batch (a float is a
-batch of one).
+batch of one).  A missing name raises MissingNameError (a KeyError) listing the expected ones.
+The arithmetic is done in the data's floating dtype (float32 data: float32 arithmetic and
+float32 forward arrays; otherwise float64); loss and gradients are returned as Python floats.
 
 - forward(params, data) -> {node name: values over the batch} (the per-sample loss as 'z')
 - loss(params, data) -> mean over the batch of the per-sample loss
@@ -25,15 +27,39 @@ NODES = ('x', 'y', 'z')
 BLOCK = 8192  # samples per block: a block's temporaries stay in the CPU cache
 
 
-def _params(params):
-    """The parameters as NumPy floats, in PARAMS order: arithmetic on them follows NumPy's rules
-    (overflow gives inf, 0/0 gives nan, with a RuntimeWarning), like arithmetic on the batch."""
-    return [np.float64(float(params[name])) for name in PARAMS]
+class MissingNameError(KeyError):
+    """A name missing from ``params`` or ``data`` (a KeyError that lists the expected names)."""
+
+    def __str__(self):
+        return str(self.args[0])
+
+
+def _require(mapping, names, what):
+    """Raise MissingNameError naming every name of ``names`` that ``mapping`` lacks."""
+    missing = [name for name in names if name not in mapping]
+    if missing:
+        raise MissingNameError(f"{what} has no {', '.join(map(repr, missing))} (expected "
+                               f"{what} keys: {', '.join(names)})")
+
+
+def _params(params, columns):
+    """The parameters as NumPy floats of the data's dtype, in PARAMS order: arithmetic on them
+    follows NumPy's rules (overflow gives inf, 0/0 gives nan, with a RuntimeWarning)."""
+    _require(params, PARAMS, "params")
+    dtype = np.result_type(*columns) if columns else np.dtype(np.float64)
+    return [dtype.type(float(params[name])) for name in PARAMS]
+
+
+def _floats(value):
+    """``value`` as an array of floats; a floating dtype is kept (float32 stays float32)."""
+    array = np.asarray(value)
+    return array if np.issubdtype(array.dtype, np.floating) else array.astype(np.float64)
 
 
 def _data(data):
     """(batch size, the inputs and targets as 1-D float arrays of that length)."""
-    columns = [np.atleast_1d(np.asarray(data[name], dtype=float)) for name in INPUTS + TARGETS]
+    _require(data, INPUTS + TARGETS, "data")
+    columns = [np.atleast_1d(_floats(data[name])) for name in INPUTS + TARGETS]
     for name, column in zip(INPUTS + TARGETS, columns):
         if column.ndim != 1:
             raise ValueError(f"data[{name!r}] must be a float or a 1-D array")
@@ -50,14 +76,14 @@ def _block(columns, start):
 
 def _batch(value, n):
     """A node's value as an array over the batch (nodes of parameters alone are scalars)."""
-    return np.array(np.broadcast_to(value, (n,)), dtype=float)
+    return np.array(_floats(np.broadcast_to(value, (n,))))
 
 
 def forward(params, data):
     """Every node's value over the batch, keyed by node name."""
     # 6 ops per sample
-    w, b = _params(params)
     _n, _columns = _data(data)
+    w, b = _params(params, _columns)
     x = 2*w + 3*b
     y = 1 + 2*b
     z = x*y
@@ -71,8 +97,8 @@ def forward(params, data):
 def loss(params, data):
     """Mean over the batch of the per-sample loss."""
     # 6 ops per sample
-    w, b = _params(params)
     _n, _columns = _data(data)
+    w, b = _params(params, _columns)
     _loss = 0.0
     x = 2*w + 3*b
     y = 1 + 2*b
@@ -84,8 +110,8 @@ def loss(params, data):
 def gradients(params, data):
     """(loss, {parameter: dloss/dparameter}) with the shared delta terms of backpropagation."""
     # 10 ops per sample (forward + backward; 10 before copy propagation and common subexpressions)
-    w, b = _params(params)
     _n, _columns = _data(data)
+    w, b = _params(params, _columns)
     _loss = 0.0
     x = 2*w + 3*b
     y = 1 + 2*b
@@ -104,8 +130,8 @@ def gradients(params, data):
 def gradients_naive(params, data):
     """Like gradients(), but each parameter from its own chain-rule paths, nothing shared."""
     # 10 ops per sample (forward + 3 chain-rule path products)
-    w, b = _params(params)
     _n, _columns = _data(data)
+    w, b = _params(params, _columns)
     _loss = 0.0
     x = 2*w + 3*b
     y = 1 + 2*b

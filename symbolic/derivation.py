@@ -43,8 +43,10 @@ class Derivation:
     """
 
     def __init__(self, network: Network, weights: Sequence[str] | None = None,
-                 at: Mapping[str, float] | None = None, lr: float | None = None):
+                 at: Mapping[str, float] | None = None, lr: float | None = None,
+                 source: str | None = None):
         self.network = network
+        self.source = source or network.name  # the NETWORK argument the header's command names
         self.delta = derive_delta(network)
         self.printer = TextbookLatexPrinter.for_network(network, self.delta)
         self.requested = _select_weights(network, weights)
@@ -414,7 +416,7 @@ class Derivation:
         the ``deltaprop graph`` command of its picture (which takes the point only).  Names are
         shell-quoted (``shell_word``), so the command is one line whatever they contain."""
         derive = verb == "derive"
-        parts = [f"deltaprop {verb}", shell_word(self.network.name)]
+        parts = [f"deltaprop {verb}", shell_word(self.source)]
         if derive and self.requested is not None:
             parts.append("--weights " + shell_word(",".join(p.name for p in self.requested)))
         if self.at is not None:

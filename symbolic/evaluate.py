@@ -22,7 +22,7 @@ def evaluate(expr: sp.Expr, values: Mapping[sp.Symbol, float]) -> float:
     """``expr`` at ``values`` (every free symbol must have a value)."""
     if expr.is_Symbol:
         return values[expr]
-    if expr.is_Number:
+    if expr.is_Number or expr.is_NumberSymbol:  # NumberSymbol: e, pi
         return float(expr)
     if expr.is_Add:
         return math.fsum(evaluate(a, values) for a in expr.args)

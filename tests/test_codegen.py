@@ -268,3 +268,41 @@ def test_parameter_that_cannot_reach_the_loss_has_zero_gradient():
     loss, grads = module.gradients({"w": 0.5, "v": 2.0}, {"x": [1.0, 2.0], "t": [0.0, 1.0]})
     assert grads["v"] == 0.0 and grads["w"] == pytest.approx(np.mean([2 * 0.5, 2 * 0.0 * 2]))
     assert check_gradients(module, network).ok
+
+
+@pytest.mark.parametrize("spec", ["seed-121", "layers:2-3-2:sigmoid:squared"])
+def test_a_missing_name_raises_a_key_error_listing_the_expected_ones(spec):
+    from symbolic.matrix import parse_layers
+
+    network = parse_layers(spec) if spec.startswith("layers:") else builtin(spec)
+    module = codegen.load_module(network)
+    rng = np.random.default_rng(0)
+    params = {k: rng.normal(size=s) for k, s in module.SHAPES.items()} if spec.startswith(
+        "layers:") else {name: 0.1 for name in module.PARAMS}
+    data = {"x": np.ones((3, 2)), "t": np.ones((3, 2))} if spec.startswith("layers:") else \
+        {"x": np.ones(3), "t": np.ones(3)}
+    missing = module.PARAMS[2]
+    for function in (module.forward, module.loss, module.gradients, module.gradients_naive):
+        with pytest.raises(KeyError) as info:
+            function({k: v for k, v in params.items() if k != missing}, data)
+        assert str(info.value) == (f"params has no {missing!r} (expected params keys: "
+                                   f"{', '.join(module.PARAMS)})")
+        with pytest.raises(KeyError, match="data has no 't' \\(expected data keys: x, t\\)"):
+            function(params, {"x": data["x"]})
+
+
+def test_scalar_modules_keep_the_datas_floating_dtype(modules):
+    network, module = modules("seed-121")
+    params = dict(zip(module.PARAMS, (0.5, -0.3, 0.8, 0.2)))
+    x = np.linspace(-1, 1, 50)
+    wide = {"x": x, "t": np.full(50, 0.5)}
+    narrow = {k: v.astype(np.float32) for k, v in wide.items()}
+    assert {v.dtype for v in module.forward(params, narrow).values()} == {np.dtype(np.float32)}
+    assert {v.dtype for v in module.forward(params, wide).values()} == {np.dtype(np.float64)}
+    ints = {"x": np.arange(3), "t": [0, 1, 0]}
+    assert module.forward(params, ints)["y"].dtype == np.float64
+    loss32, grads32 = module.gradients(params, narrow)
+    loss64, grads64 = module.gradients(params, wide)
+    assert isinstance(loss32, float) and loss32 != loss64      # float32 arithmetic ...
+    assert loss32 == pytest.approx(loss64, rel=1e-6)           # ... to float32 precision
+    assert all(grads32[k] == pytest.approx(grads64[k], rel=1e-5, abs=1e-7) for k in grads64)

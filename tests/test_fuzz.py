@@ -244,8 +244,9 @@ def malformed(draw) -> bytes:
 
 
 LOCATED = re.compile(r"deltaprop: error: (?P<file>.+?):(?P<line>\d+):(?P<col>\d+): \S")
-LOCATED_WARNING = re.compile(r"deltaprop: warning: .+?:\d+:\d+: network '.*': parameter \w+ "
-                             "cannot reach the loss")
+LOCATED_WARNING = re.compile(r"deltaprop: warning: .+?:\d+:\d+: network '.*': (parameter \w+ "
+                             r"cannot reach the loss|(input|target) \w+ is not used on any path "
+                             r"to the loss|node \w+ never reaches the loss)")
 
 
 def show_on_stderr(message, category, filename, lineno, file=None, line=None):

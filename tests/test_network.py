@@ -96,3 +96,26 @@ def test_no_warning_for_builder_networks():
         warnings.simplefilter("error")
         mlp([2, 2, 2], "sigmoid", "softmax-ce")
         mlp([2, 2, 1], "relu", "bce")
+
+
+def test_unused_input_target_and_dead_node_are_warnings_naming_them():
+    x2, t2, u, p = sp.symbols("x2 t2 u p")
+    with pytest.warns(NetworkWarning) as caught:
+        seed_121(inputs=[x, x2], targets=[t, t2],
+                 equations=seed_121().equations + ((u, w1 * x), (p, 2 * y)))
+    assert sorted(str(w.message) for w in caught) == [
+        "network 'seed-121': input x2 is not used on any path to the loss; it has no effect",
+        "network 'seed-121': node u never reaches the loss; it is computed but has no effect",
+        "network 'seed-121': target t2 is not used on any path to the loss; it has no effect"]
+
+
+def test_read_outs_and_the_seeds_give_no_warning():
+    """Nodes computed from live nodes only (predictions) are outputs, not dead nodes."""
+    from symbolic import EXAMPLES, builtin
+
+    p, q = sp.symbols("p q")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        seed_121(equations=seed_121().equations + ((p, sigmoid(z3)), (q, 2 * p)))
+        for name in EXAMPLES:
+            builtin(name)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import os
 import re
 import subprocess
@@ -316,7 +317,7 @@ def test_cli_error_is_one_located_line_then_the_source(tmp_path):
     assert code == 2 and out == ""
     lines = err.rstrip("\n").split("\n")
     assert lines[0] == (f"deltaprop: error: {path}:4:7: unknown function 'foo' (functions: exp, "
-                        "log, sqrt, sin, cos, tanh, sigmoid, relu, softplus, abs, logsumexp)")
+                        "log, ln, sqrt, sin, cos, tanh, sigmoid, relu, softplus, abs, logsumexp)")
     assert lines[1:] == [" 4 | z = w*foo(x)", "   |       ^~~"]
 
 
@@ -369,8 +370,8 @@ def test_format_spec_refuses_what_the_format_cannot_say():
     from symbolic.spec import format_spec
 
     x, w, lam = sp.symbols("x w lambda")
-    with pytest.raises(DeltapropError, match="the constant E cannot be written"):
-        format_spec(Network("e", [x], [], [w], [], sp.E * w * x))
+    with pytest.raises(DeltapropError, match="the constant pi cannot be written"):
+        format_spec(Network("p", [x], [], [w], [], sp.pi * w * x))
     with pytest.raises(DeltapropError, match="Heaviside cannot be written"):
         format_spec(Network("h", [x], [], [w], [], sp.Heaviside(w * x) + w))
     with pytest.raises(DeltapropError, match="'lambda' is a Python keyword"):
@@ -449,3 +450,64 @@ def test_long_flat_sum_is_safe_on_a_thread_with_a_small_stack():
                           timeout=120, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "24000*w*x"
+
+
+# -- ln, e and directive suggestions (issue 14) -----------------------------------------------
+def test_ln_is_log_and_e_is_eulers_number():
+    net = parse_spec("input x\nparam w\ny = ln(w*x) + e*w\nloss = y^2\n", "case.net")
+    x, w = sp.symbols("x w", real=True)
+    assert net.equations[0].rhs == sp.log(w * x) + sp.E * w
+    grads = gradients_at(net, {"x": 2.0, "w": 0.5})
+    y = math.log(1.0) + math.e * 0.5
+    assert grads["w"] == pytest.approx(2 * y * (1 / 0.5 + math.e), rel=1e-12)
+
+
+def test_a_declared_e_is_the_users_name_everywhere():
+    net = parse_spec("input x\nparam w e\nloss = (e*w*x)^2\n", "case.net")
+    assert {s.name for s in net.params} == {"w", "e"} and not net.loss.has(sp.E)
+    with pytest.raises(SpecError, match=r"case\.net:3:5: 'e' is used before it is defined "
+                                        r"\(on line 4\)"):
+        parse_spec("input x\nparam w\ny = e*w*x\nparam e\nloss = y^2\n", "case.net")
+    with pytest.raises(SpecError, match="'ln' is a function and cannot be a name"):
+        parse_spec("input x\nparam ln\nloss = (ln*x)^2\n", "case.net")
+
+
+def test_format_spec_writes_e_so_that_it_reads_back():
+    from symbolic import Network
+    from symbolic.spec import format_spec
+
+    x, w, e = sp.symbols("x w e")
+    plain = Network("p", [x], [], [w], [], sp.E * w * x)
+    assert format_spec(plain).endswith("\nloss = e*w*x\n")
+    assert parse_spec(format_spec(plain), "p.net").loss.has(sp.E)
+    both = Network("b", [x], [], [w, e], [], sp.E * w * x + e)
+    text = format_spec(both)
+    assert text.endswith("\nparam w e\nloss = e + exp(1)*w*x\n")
+    back = parse_spec(text, "b.net")
+    assert back.loss - sp.Symbol("e", real=True) == sp.E * back.params[0] * back.inputs[0]
+
+
+@pytest.mark.parametrize("word, suggestion", [("inputs", "input"), ("params", "param"),
+                                              ("targets", "target"), ("parm", "param")])
+def test_directive_typos_get_a_suggestion(word, suggestion):
+    with pytest.raises(SpecError, match=rf"case\.net:1:1: unknown directive '{word}' .*; did you "
+                                        rf"mean '{suggestion}'\?"):
+        parse_spec(f"{word} x\nparam w\nloss = w\n", "case.net")
+
+
+def test_unused_names_and_dead_nodes_are_located_warnings():
+    text = ("input x x2\ntarget t t2\nparam w\ny = w*x\nu = w*x\np = sigmoid(y)\n"
+            "v = exp(tanh(w*x2))\nloss = (y - t)^2\n")
+    with pytest.warns(NetworkWarning) as caught:
+        parse_spec(text, "case.net")
+    messages = sorted(str(w.message) for w in caught)
+    assert messages == [
+        "case.net:1:9: network 'case': input x2 is not used on any path to the loss; it has no "
+        "effect",
+        "case.net:2:10: network 'case': target t2 is not used on any path to the loss; it has no "
+        "effect",
+        "case.net:5:1: network 'case': node u never reaches the loss; it is computed but has no "
+        "effect",
+        "case.net:7:1: network 'case': node v never reaches the loss; it is computed but has no "
+        "effect"]   # p = sigmoid(y) is a read-out (a prediction), not dead; v's stored tanh
+    #               (a node deltaprop adds) is not named

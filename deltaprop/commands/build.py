@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
+from symbolic.wording import plural
+
 from ..loading import load_network, network_argument
 from ..output import write_all
 
@@ -26,7 +28,7 @@ STEPS: list[str] = [
 def add_arguments(parser) -> None:
     network_argument(parser)
     parser.add_argument("-o", "--output", metavar="DIR", default="build",
-                        help="folder for the generated files (default: build)")
+                        help="folder for the generated files, created if missing (default: build)")
 
 
 def run(args) -> int:
@@ -41,7 +43,7 @@ def run(args) -> int:
         files.update(step_files)
         summary += lines
         status = status or (0 if ok else 1)
-    write_all({outdir / name: content for name, content in files.items()})
-    summary.append(f"wrote {len(files)} file(s) to {outdir}/: " + ", ".join(files))
+    write_all({outdir / name: content for name, content in files.items()}, folder=outdir)
+    summary.append(f"wrote {plural(len(files), 'file')} to {outdir}/: " + ", ".join(files))
     print("\n".join(summary))
     return status

@@ -14,6 +14,7 @@ from symbolic.compare import Comparison, compare
 from symbolic.errors import DeltapropError
 from symbolic.from_scratch import MAX_INLINED_OPS, MAX_SECONDS, ScratchLimits
 from symbolic.scaling import sweep, sweep_sizes
+from symbolic.wording import noun, plural
 
 from ..arguments import integer, number
 from ..loading import load_network
@@ -158,8 +159,8 @@ def _positive_list(option: str, text: str, example: str) -> list[int]:
 # -- text --------------------------------------------------------------------------------------
 def comparison_lines(c: Comparison) -> list[str]:
     """The table, the ratios, the from-scratch note and the sharing of the δ terms."""
-    lines = [f"compare {c.network}: {c.n_params:,} parameters, {c.paths:,} chain-rule "
-             f"path products", f"{'method':<14}{'adds':>11}{'muls':>11}{'divs':>8}"
+    lines = [f"compare {c.network}: {plural(c.n_params, 'parameter')}, "
+             f"{plural(c.paths, 'chain-rule path product')}", f"{'method':<14}{'adds':>11}{'muls':>11}{'divs':>8}"
              f"{'funcs':>8}{'total':>12}"]
     for name, cost in c.rows():
         if cost is None:
@@ -183,8 +184,9 @@ def sharing_lines(c: Comparison, limit: int = SHARING_LINES) -> list[str]:
     width = max((len(s.delta.name) for s in c.sharing), default=5)
     for s in c.sharing[:limit]:
         names = " ".join(w.name for w in s.weights[:6]) + (" ..." if len(s.weights) > 6 else "")
-        lines.append(f"  {s.delta.name:<{width}}  reused by {len(s.weights):>6,} weight(s)  "
-                     f"naive: {s.naive_products:>9,} product(s)  [{names}]")
+        n, products = len(s.weights), s.naive_products
+        lines.append(f"  {s.delta.name:<{width}}  reused by {n:>6,} {noun(n, 'weight'):<7}  "
+                     f"naive: {products:>9,} {noun(products, 'product'):<8}  [{names}]")
     if len(c.sharing) > limit:
         lines.append(f"  ... {len(c.sharing) - limit:,} more δ (all of them in --json)")
     return lines

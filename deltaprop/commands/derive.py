@@ -8,14 +8,14 @@ import math
 from pathlib import Path
 
 from symbolic.derivation import Derivation
-from symbolic.document import shell_word
 from symbolic.errors import DeltapropError
 from symbolic.examples import POINTS, example_point
 from symbolic.matrix.document import matrix_document
 
 from .. import matrix_cli
-from ..loading import load_network, network_argument
-from ..output import emit
+from ..arguments import number
+from ..loading import load_network, network_argument, network_source
+from ..output import check_targets, emit
 
 HELP = ("write the derivation step by step: forward pass, chain rule, shared δ, costs "
         "(LaTeX or Markdown)")
@@ -33,8 +33,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--weights", metavar="W1,W2",
                         help="derive only these weights along their paths (default: all, or one "
                              "per layer for large networks)")
-    parser.add_argument("--lr", metavar="ETA",
-                        help="with --at: show one gradient-descent step w ← w − η·∂L/∂w")
+    parser.add_argument("--lr", metavar="ETA", type=number(0, low_open=True),
+                        help="a positive learning rate; with --at: show one gradient-descent step w ← w − η·∂L/∂w")
 
 
 def point_arguments(parser) -> None:
@@ -46,13 +46,13 @@ def point_arguments(parser) -> None:
 
 def run(args) -> int:
     network = load_network(args.network)
+    check_targets(args.output)            # before the (possibly long) derivation
     fmt = output_format(args.output, args.format)
     if matrix_cli.is_matrix(network):  # matrix-level networks (issue 6)
         return matrix_cli.derive(network, fmt, args)
     weights = [w.strip() for w in args.weights.split(",")] if args.weights else None
-    lr = _number(args.lr, "--lr") if args.lr is not None else None
     derivation = Derivation(network, weights=weights, at=parse_point(args.at, network.name),
-                            lr=lr)
+                            lr=args.lr, source=network_source(network))
     text = derivation.latex() if fmt == "tex" else derivation.markdown()
     emit(text, args.output or None)
     return 0
@@ -105,12 +105,12 @@ def build_step(network, outdir):
     from symbolic.dot import derivation_dot
 
     if matrix_cli.is_matrix(network):
-        command = f"deltaprop derive {shell_word(network.name)}"
+        command = matrix_cli.derive_command(network)
         files = {f"derivation.{fmt}": matrix_document(network, fmt, command=command)
                  for fmt in ("tex", "md")}
         return files, ["derivation: matrix form, LaTeX and Markdown (no graph for matrix networks)"], True
     at = example_point(network)
-    derivation = Derivation(network, at=at)
+    derivation = Derivation(network, at=at, source=network_source(network))
     files = {"derivation.tex": derivation.latex(), "derivation.md": derivation.markdown(),
              "graph.dot": derivation_dot(derivation)}
     where = f" at {derivation.command().split('--at ')[1]}" if at else ""

@@ -7,7 +7,7 @@ from symbolic.derivation import Derivation
 from symbolic.dot import check_layout_size, derivation_dot, render
 from symbolic.errors import DeltapropError
 
-from ..loading import load_network, network_argument
+from ..loading import load_network, network_argument, network_source
 from ..output import write_atomic
 from .derive import parse_point, point_arguments
 
@@ -29,7 +29,8 @@ def run(args) -> int:
     network = load_network(args.network)
     if fmt != "dot":   # before the derivation: a graph too large to lay out fails at once
         check_layout_size(network, fmt, str(Path(args.output).with_suffix(".dot")))
-    derivation = Derivation(network, at=parse_point(args.at, network.name))
+    derivation = Derivation(network, at=parse_point(args.at, network.name),
+                            source=network_source(network))
     text = derivation_dot(derivation)
     content = text if fmt == "dot" else render(text, fmt)
     write_atomic(args.output, content)

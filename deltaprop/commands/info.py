@@ -26,7 +26,7 @@ def run(args) -> int:
     print(f"targets  {_names(network.targets)}")
     print(f"params   {len(network.params):,}: {_grouped(network.params)}")
     print(f"nodes    {len(network.nodes):,}: {_grouped(network.nodes)}")
-    print(f"loss     {network.loss_symbol} = {_short(network.loss)}")
+    print(f"loss     {_loss_line(network)}")
     print(f"chain-rule paths (naive product terms): {costs.paths:,}")
     print()
     print(cost_table(costs))
@@ -72,6 +72,14 @@ def _grouped(symbols) -> str:
         key = re.match(r"([^\d_]*)(\d+_)?", s.name).group(0)
         counts[key] = counts.get(key, 0) + 1
     return "; ".join(f"{key}* ({n:,})" for key, n in counts.items())
+
+
+def _loss_line(network) -> str:
+    """``L = (y - t)**2/2``, or for a loss that is a node: ``the node z = x*y``."""
+    if network.loss == network.loss_symbol:
+        rhs = network.forward.as_dict()[network.loss_symbol]
+        return f"the node {network.loss_symbol} = {_short(rhs)}"
+    return f"{network.loss_symbol} = {_short(network.loss)}"
 
 
 def _short(expr, limit: int = 200) -> str:

@@ -8,6 +8,7 @@ import numpy as np
 
 from symbolic.errors import DeltapropError
 from symbolic.examples import POINTS, builtin, example_point
+from symbolic.wording import plural
 
 from ..arguments import integer, number, seed
 from ..loading import load_network, network_argument
@@ -55,7 +56,7 @@ def run(args) -> int:
     optimizer = make_optimizer(args.optimizer, args.lr, args.momentum)
     samples = len(_first(dataset.train))
     print(f"training {network.name} on {dataset.name}: {samples} sample{'s' * (samples != 1)}, "
-          f"{args.epochs} epochs, {_batching(args, dataset)}, {args.optimizer}, lr {args.lr:g}")
+          f"{plural(args.epochs, 'epoch')}, {_batching(args, dataset)}, {args.optimizer}, lr {args.lr:g}")
     start = float(module.loss(params, dataset.train))
     history = train(module, params, dataset.train, optimizer, args.epochs, args.batch_size,
                     args.seed, ProgressBar())

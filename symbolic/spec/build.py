@@ -3,7 +3,6 @@ bounds, and the ``Network`` (its own validation errors mapped back to spec lines
 from __future__ import annotations
 
 import ast
-import difflib
 import math
 import re
 import warnings
@@ -15,7 +14,7 @@ from ..errors import NetworkError, NetworkWarning
 from ..evaluate import evaluate
 from ..network import Network
 from .statements import EXPRESSION_PROBLEMS, Declaration, Definition, check_name
-from .text import FUNCTIONS, LOSS, Limits, Line, SpecError
+from .text import EULER, FUNCTIONS, LOSS, Limits, Line, SpecError, suggest
 
 _OPERATORS = {ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.LShift: "<<",
               ast.RShift: ">>", ast.BitOr: "|", ast.BitAnd: "&", ast.BitXor: "^"}
@@ -113,7 +112,7 @@ class Builder:
             entry = entry or _Entry(None, "node", loss_line, loss_col)
             raise entry.line.error(entry.col, message, 1) from None
         for w in caught:
-            found = re.search(r"parameter (\w+) cannot", str(w.message))
+            found = re.search(r": (?:parameter|input|target|node) (\w+) ", str(w.message))
             entry = _mentioned(found.group(1), table) if found else None
             where = (f"{self.filename}:{entry.line.number}:{entry.col + 1}: " if entry
                      else f"{self.filename}: ")
@@ -185,7 +184,9 @@ class _Expression:
         if later is not None:
             raise self.fail(node, f"{name!r} is used before it is defined (on line "
                             f"{later.line.number})")
-        raise self.fail(node, f"unknown name {name!r}" + _suggest(name, self.builder.table))
+        if name == EULER:
+            return sp.E
+        raise self.fail(node, f"unknown name {name!r}" + suggest(name, self.builder.table))
 
     def _unary(self, node: ast.UnaryOp, depth: int) -> sp.Expr:
         if isinstance(node.op, ast.USub):
@@ -285,7 +286,7 @@ class _Expression:
             if entry is not None:
                 raise self.fail(node.func, f"{name!r} is {_a(entry.role)}, not a function")
             raise self.fail(node.func, f"unknown function {name!r} (functions: "
-                            f"{', '.join(FUNCTIONS)})" + _suggest(name, FUNCTIONS))
+                            f"{', '.join(FUNCTIONS)})" + suggest(name, FUNCTIONS))
         if node.keywords:
             raise self.fail(node.keywords[0], "keyword arguments are not allowed")
         for arg in node.args:
@@ -300,11 +301,6 @@ class _Expression:
         if all(a.is_number for a in args):
             self._check_constant(node, result, f"{name}() of this constant")
         return result
-
-
-def _suggest(name: str, known) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def _digits_of_int(value: int) -> float:

@@ -18,7 +18,7 @@ import unicodedata
 import warnings
 from dataclasses import dataclass
 
-from .text import DIRECTIVES, FUNCTIONS, LIMITS, LOSS, Limits, Line, SpecError
+from .text import DIRECTIVES, FUNCTIONS, LIMITS, LOSS, Limits, Line, SpecError, suggest
 
 
 @dataclass
@@ -63,8 +63,10 @@ def read_line(filename: str, number: int, raw: str, limits: Limits):
                          "a name", len(head.group(1)))
     if (head and not keyword.iskeyword(head.group(1)) and head.group(1) not in DIRECTIVES
             and re.match(r"[ \t]+[^\W\d]", rest)):
-        raise line.error(head.start(1), f"unknown directive {head.group(1)!r} (a line is "
-                         "'input/target/param NAMES' or 'NAME = EXPR')", len(head.group(1)))
+        word = head.group(1)
+        raise line.error(head.start(1), f"unknown directive {word!r} (a line is "
+                         "'input/target/param NAMES' or 'NAME = EXPR')" + suggest(word, DIRECTIVES),
+                         len(word))
     return _definition(line, code, limits)
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import difflib
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -11,12 +12,20 @@ from ..functions import logsumexp, relu, sigmoid, softplus
 
 #: Function name -> (SymPy function, number of arguments or None for one or more).
 FUNCTIONS = {
-    "exp": (sp.exp, 1), "log": (sp.log, 1), "sqrt": (sp.sqrt, 1), "sin": (sp.sin, 1),
+    "exp": (sp.exp, 1), "log": (sp.log, 1), "ln": (sp.log, 1), "sqrt": (sp.sqrt, 1), "sin": (sp.sin, 1),
     "cos": (sp.cos, 1), "tanh": (sp.tanh, 1), "sigmoid": (sigmoid, 1), "relu": (relu, 1),
     "softplus": (softplus, 1), "abs": (sp.Abs, 1), "logsumexp": (logsumexp, None),
 }
 DIRECTIVES = ("input", "target", "param")
+#: Euler's number, unless the spec declares or defines a name ``e`` (then ``e`` is that name).
+EULER = "e"
 LOSS = "loss"
+
+
+def suggest(name: str, known) -> str:
+    """``; did you mean 'x'?`` for the closest of ``known``, or nothing."""
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 @dataclass(frozen=True)

@@ -7,19 +7,26 @@ from sympy.printing.str import StrPrinter
 from ..errors import NetworkError
 from ..network import Network
 from .statements import name_problem
-from .text import FUNCTIONS, LIMITS, LOSS
+from .text import EULER, FUNCTIONS, LIMITS, LOSS
+
 
 class _SpecPrinter(StrPrinter):
-    """SymPy's str printer, with the spec's name for abs and floats that round-trip."""
+    """SymPy's str printer, with the spec's name for abs, floats that round-trip and Euler's
+    number as ``e`` (``exp(1)`` when the network has a symbol named ``e``)."""
+
+    euler = EULER
 
     def _print_Abs(self, expr):
         return f"abs({self._print(expr.args[0])})"
+
+    def _print_Exp1(self, expr):
+        return self.euler
 
     def _print_Float(self, expr):
         return repr(float(expr))
 
 
-_WRITABLE = (sp.Symbol, sp.Integer, sp.Rational, sp.Float, sp.Add, sp.Mul, sp.Pow,
+_WRITABLE = (sp.Symbol, sp.Integer, sp.Rational, sp.Float, sp.Add, sp.Mul, sp.Pow, type(sp.E),
              *(f for f, _ in FUNCTIONS.values() if isinstance(f, type)))
 
 
@@ -42,6 +49,8 @@ def format_spec(network: Network, names_per_line: int = 10) -> str:
         if why:
             raise NetworkError(f"network {network.name!r} cannot be written as a spec: {why}")
     printer = _SpecPrinter({"order": "none"})
+    if any(s.name == EULER for s in network.symbols):
+        printer.euler = "exp(1)"
     title = "".join(c if c.isprintable() else "?" for c in network.name)
     lines = [f"# {title}: a deltaprop network spec (see README, 'Network spec files')"]
     for role, symbols in (("input", network.inputs), ("target", network.targets),
