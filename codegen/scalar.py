@@ -173,16 +173,26 @@ class ScalarEmitter:
         fn.body += add_inside
         fn.after += add_after
 
-    def gradients_function(self) -> BlockedFunction:
-        net = self.network
-        derivation = self.derivation
-        for s in derivation.program.lhs:
-            self.namer(s, s.name)
+    def gradients_program(self) -> tuple[list, list, dict]:
+        """(forward part, backward part, {gradient: per-sample summand}) that ``gradients``
+        executes: the optimised program without dead code; the summands become reductions."""
+        net, derivation = self.network, self.derivation
         grads = list(derivation.gradient.values())
         fwd, bwd = optimize(net.forward, derivation.program, grads,
                             reserved=[s.name for s in net.symbols])
         steps, grad_rhs = _split_gradients(list(bwd), set(grads))
         program = live(list(fwd) + steps, [net.loss_symbol] + _symbols_in(grad_rhs.values()))
+        forward_names = set(fwd.lhs)
+        return ([a for a in program if a.lhs in forward_names],
+                [a for a in program if a.lhs not in forward_names], grad_rhs)
+
+    def gradients_function(self) -> BlockedFunction:
+        net = self.network
+        derivation = self.derivation
+        for s in derivation.program.lhs:
+            self.namer(s, s.name)
+        forward, backward, grad_rhs = self.gradients_program()
+        program = forward + backward
         for a in program:
             self.namer(a.lhs, a.lhs.name)
         fn = BlockedFunction("gradients", "(loss, {parameter: dloss/dparameter}) with the shared "
