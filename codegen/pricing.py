@@ -7,12 +7,19 @@ is ``np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))`` (6), ``logsumexp`` of k
 ``k - 1`` maxima, k subtractions, k exponentials, ``k - 1`` additions, a log and an addition
 (4k), ``relu(z)`` one ``np.maximum``.  Everything else follows ``symbolic.cost``'s conventions.
 
-Conventions of ``shipped_cost`` (one evaluation for one sample, as CasADi counts its function):
-every assignment of the program ``gradients`` executes (after copy propagation and common
-subexpressions) once, its deltaprop functions priced as above; the loss and each gradient's
-per-sample summand once; a subexpression of numbers alone costs nothing (it is a constant); the
-sum over the batch that the generated code accumulates is not counted (CasADi's per-sample
-function leaves it to the caller).
+``shipped_cost`` prices the program the generated ``gradients`` executes (after copy
+propagation and common subexpressions): every assignment once, the loss and each gradient's
+summand once; a subexpression of numbers alone costs nothing (a constant).  It splits the
+operations in two:
+
+- per sample: operations on arrays over the batch (on a batch of n, executed n times);
+- per call: operations on parameters and numbers alone (nodes of parameters alone, scale factors
+  pulled out of the sums over the batch, such as the ½ of a squared loss), executed once per
+  call or per block of samples, whatever the batch size.
+
+Their sum is the cost of one evaluation for one sample, CasADi's convention.  The sum over the
+batch that ``gradients`` accumulates is not counted (CasADi's per-sample function leaves it to
+its caller).
 """
 from __future__ import annotations
 
@@ -41,41 +48,119 @@ def executed_ops(expr: sp.Expr) -> OpCount:
         if e.is_Atom:
             return e
         if not e.free_symbols:
-            return sp.Dummy()                    # a constant: no operation per sample
+            return sp.Dummy()                    # a constant: no operation
         price = PRICES.get(type(e))
         if price is not None:
             extra[0] += price(len(e.args)) + sum((executed_ops(a) for a in e.args), ZERO)
             return sp.Dummy()
-        args = [flatten(a) for a in e.args]
-        return e.func(*args) if any(x is not y for x, y in zip(args, e.args)) else e
+        return _rebuilt(e, [flatten(a) for a in e.args])
 
-    flat = flatten(expr)
-    return count_expr(flat) + extra[0]
+    return count_expr(flatten(expr)) + extra[0]
 
 
-def executed_program_ops(assignments) -> OpCount:
-    """Sum over the assignments, each right side priced by ``executed_ops``."""
-    return sum((executed_ops(a.rhs) for a in assignments), ZERO)
+@dataclass(frozen=True)
+class SplitCost:
+    """Operations per sample (on arrays over the batch) and per call (on scalars alone)."""
+
+    per_sample: OpCount = ZERO
+    per_call: OpCount = ZERO
+
+    def __add__(self, other: "SplitCost") -> "SplitCost":
+        return SplitCost(self.per_sample + other.per_sample, self.per_call + other.per_call)
+
+    @property
+    def one_sample(self) -> int:
+        """Both: one evaluation for one sample."""
+        return self.per_sample.total + self.per_call.total
+
+
+def split_ops(expr: sp.Expr, batched: set) -> SplitCost:
+    """``executed_ops`` of ``expr`` split into per-sample and per-call operations: each maximal
+    subexpression free of ``batched`` symbols (the scalar operands of a sum or product grouped
+    together) is evaluated once per call."""
+    scalars: list = []
+
+    def hoist(e: sp.Expr) -> sp.Expr:
+        if e.is_Atom:
+            return e
+        if not e.free_symbols & batched:
+            scalars.append(e)
+            return sp.Dummy()
+        if e.is_Add or e.is_Mul:
+            e = _group_scalars(e, batched)
+        return _rebuilt(e, [hoist(a) for a in e.args])
+
+    flat = hoist(expr)
+    return SplitCost(executed_ops(flat), sum((executed_ops(s) for s in scalars), ZERO))
+
+
+def _group_scalars(e: sp.Expr, batched: set) -> sp.Expr:
+    """A sum or product with its scalar operands (numbers included, when a parameter is among
+    them) gathered into one operand, so that they are combined once."""
+    scalar = [a for a in e.args if not a.free_symbols & batched]
+    if not any(a.free_symbols for a in scalar) or len(scalar) < 2:
+        return e
+    rest = [a for a in e.args if a.free_symbols & batched]
+    return e.func(e.func(*scalar, evaluate=False), *rest, evaluate=False)
+
+
+def reduction_ops(summand: sp.Expr, batched: set) -> SplitCost:
+    """Σ over the batch of ``summand`` as ``ScalarEmitter.reduction`` prints it: per term, the
+    scalar factor multiplies the block's sum (per call), the batched factors are np.dot/np.sum
+    operands (per sample).  One accumulation is the sum over the batch and is not counted; each
+    further batched term is accumulated separately, as costly as adding it per sample."""
+    total = SplitCost()
+    terms = sp.Add.make_args(summand)
+    for term in terms:
+        factors = sp.Mul.make_args(term)
+        arrays = [f for f in factors if f.free_symbols & batched]
+        scale = sp.Mul(*[f for f in factors if not f.free_symbols & batched])
+        total += SplitCost(executed_ops(sp.Mul(*arrays)) if arrays else ZERO,
+                           executed_ops(scale) + OpCount(muls=1 if arrays and abs(scale) != 1
+                                                         else 0))
+    batched_terms = sum(1 for t in terms if t.free_symbols & batched)
+    extra = max(batched_terms - 1, 0)             # a sum per extra term: as costly as a +
+    return total + SplitCost(OpCount(adds=extra), OpCount(adds=len(terms) - 1 - extra))
+
+
+def _rebuilt(e: sp.Expr, args: list) -> sp.Expr:
+    return e.func(*args) if any(x is not y for x, y in zip(args, e.args)) else e
 
 
 @dataclass(frozen=True)
 class ShippedCost:
-    """Per-sample cost of the generated ``gradients``: its forward part and its δ part."""
+    """What the generated ``gradients`` executes: its forward part (with the loss) and its δ
+    part (with each gradient's summand), each split per sample / per call."""
 
-    forward: OpCount
-    delta: OpCount
+    forward: SplitCost
+    delta: SplitCost
 
     @property
-    def total(self) -> int:
-        return self.forward.total + self.delta.total
+    def per_sample(self) -> int:
+        return self.forward.per_sample.total + self.delta.per_sample.total
+
+    @property
+    def one_sample(self) -> int:
+        """Every operation once: one evaluation for one sample (CasADi's convention)."""
+        return self.forward.one_sample + self.delta.one_sample
 
 
 def shipped_cost(network) -> ShippedCost:
-    """What the generated ``gradients`` of ``network`` executes per sample (module docstring):
-    forward (with the loss) and δ backward (with each gradient's summand)."""
+    """The cost of the generated ``gradients`` of ``network`` (see the module docstring)."""
     from .scalar import ScalarEmitter        # scalar.py prices its comments with this module
 
-    forward, backward, summands = ScalarEmitter(network).gradients_program()
-    delta = executed_program_ops(backward) + sum((executed_ops(e) for e in summands.values()),
-                                                 ZERO)
-    return ShippedCost(executed_program_ops(forward), delta)
+    emitter = ScalarEmitter(network)
+    forward, backward, summands = emitter.gradients_program()
+    batched = set(emitter.network.inputs) | set(emitter.network.targets)
+    for a in forward + backward:
+        if a.rhs.free_symbols & batched:
+            batched.add(a.lhs)
+    loss = emitter.network.loss_symbol
+    used = set().union(*(a.rhs.free_symbols for a in forward + backward), *(
+        e.free_symbols for e in summands.values()))
+    reduced = [a for a in forward if a.lhs == loss and loss not in used]   # never stored
+    fwd = sum((split_ops(a.rhs, batched) for a in forward if a not in reduced), SplitCost())
+    fwd = sum((reduction_ops(a.rhs, batched) for a in reduced), fwd)
+    delta = sum((split_ops(a.rhs, batched) for a in backward), SplitCost())
+    delta = sum((reduction_ops(e, batched) for e in summands.values()), delta)
+    return ShippedCost(fwd, delta)
