@@ -53,9 +53,26 @@ def executed_ops(expr: sp.Expr) -> OpCount:
         if price is not None:
             extra[0] += price(len(e.args)) + sum((executed_ops(a) for a in e.args), ZERO)
             return sp.Dummy()
+        if e.is_Add and all(_negative(term) for term in e.args):
+            extra[0] += OpCount(muls=1)          # -a - b: a negation, then subtractions
+        if e.is_Add or e.is_Mul:
+            e = _group_constants(e)
         return _rebuilt(e, [flatten(a) for a in e.args])
 
     return count_expr(flatten(expr)) + extra[0]
+
+
+def _negative(term: sp.Expr) -> bool:
+    return bool(term.as_coeff_Mul()[0].is_negative)
+
+
+def _group_constants(e: sp.Expr) -> sp.Expr:
+    """``sqrt(2)*pi**(-1/2)*x`` as one constant times x: constants are combined once."""
+    constant = [a for a in e.args if not a.free_symbols and not a.is_Number]
+    if len(constant) < 2 and not (constant and any(a.is_Number for a in e.args)):
+        return e
+    rest = [a for a in e.args if a.free_symbols]
+    return e.func(sp.Dummy(), *rest, evaluate=False) if rest else e
 
 
 @dataclass(frozen=True)
@@ -95,10 +112,10 @@ def split_ops(expr: sp.Expr, batched: set) -> SplitCost:
 
 
 def _group_scalars(e: sp.Expr, batched: set) -> sp.Expr:
-    """A sum or product with its scalar operands (numbers included, when a parameter is among
-    them) gathered into one operand, so that they are combined once."""
+    """A sum or product with its scalar operands (numbers included, when a parameter or a
+    constant is among them) gathered into one operand, so that they are combined once."""
     scalar = [a for a in e.args if not a.free_symbols & batched]
-    if not any(a.free_symbols for a in scalar) or len(scalar) < 2:
+    if len(scalar) < 2 or all(a.is_Number for a in scalar):
         return e
     rest = [a for a in e.args if a.free_symbols & batched]
     return e.func(e.func(*scalar, evaluate=False), *rest, evaluate=False)
@@ -151,16 +168,46 @@ def shipped_cost(network) -> ShippedCost:
 
     emitter = ScalarEmitter(network)
     forward, backward, summands = emitter.gradients_program()
-    batched = set(emitter.network.inputs) | set(emitter.network.targets)
-    for a in forward + backward:
+    net = emitter.network
+    return ShippedCost(program_cost(net, forward, {}, forward + backward, summands),
+                       program_cost(net, backward, summands, forward + backward, summands))
+
+
+def program_cost(network, assignments, summands: dict, program=None,
+                 all_summands: dict | None = None, loss_stored: bool = False) -> SplitCost:
+    """``assignments`` (part of ``program``, by default all of it) and the batch sums of
+    ``summands``, as the generated code executes them.  Unless ``loss_stored``, the loss
+    assignment, when nothing in ``program`` or ``all_summands`` uses it, is a batch sum too."""
+    program = list(assignments) if program is None else program
+    all_summands = summands if all_summands is None else all_summands
+    batched = set(network.inputs) | set(network.targets)
+    for a in program:
         if a.rhs.free_symbols & batched:
             batched.add(a.lhs)
-    loss = emitter.network.loss_symbol
-    used = set().union(*(a.rhs.free_symbols for a in forward + backward), *(
-        e.free_symbols for e in summands.values()))
-    reduced = [a for a in forward if a.lhs == loss and loss not in used]   # never stored
-    fwd = sum((split_ops(a.rhs, batched) for a in forward if a not in reduced), SplitCost())
-    fwd = sum((reduction_ops(a.rhs, batched) for a in reduced), fwd)
-    delta = sum((split_ops(a.rhs, batched) for a in backward), SplitCost())
-    delta = sum((reduction_ops(e, batched) for e in summands.values()), delta)
-    return ShippedCost(fwd, delta)
+    loss = network.loss_symbol
+    used = set().union(*(a.rhs.free_symbols for a in program),
+                       *(e.free_symbols for e in all_summands.values()))
+    constant = _constants(program)
+    total = SplitCost()
+    for a in assignments:
+        reduced = (a.lhs == loss and loss not in used and loss not in network.nodes
+                   and not loss_stored)
+        total += (reduction_ops if reduced else split_ops)(a.rhs.xreplace(constant), batched)
+    return sum((reduction_ops(e.xreplace(constant), batched) for e in summands.values()), total)
+
+
+def _constants(program) -> dict:
+    """{temporary: its value} for assignments of numbers alone (``c0 = sqrt(2)``): their uses
+    are constants, folded like any other (CasADi folds them too)."""
+    values: dict = {}
+    for a in program:
+        rhs = a.rhs.xreplace(values)
+        if not rhs.free_symbols:
+            values[a.lhs] = rhs
+    return values
+
+
+def executed_comment(cost: SplitCost) -> str:
+    """The op count a generated function states in its comment."""
+    per_call = f" + {cost.per_call.total} per call" if cost.per_call.total else ""
+    return f"{cost.per_sample.total} ops per sample{per_call} as executed"
