@@ -15,16 +15,17 @@ CasADi lives only in this script's environment, never in deltaprop's dependencie
 
     python3 -m venv /work/venvs/casadi-bench-tools
     /work/venvs/casadi-bench-tools/bin/pip install -e . casadi==3.8.2
-    /work/venvs/casadi-bench-tools/bin/python benchmarks/bench_casadi.py [--large] [--dump NAME]
+    /work/venvs/casadi-bench-tools/bin/python benchmarks/bench_casadi.py [--quick] [--dump NAME]
 
-``--large`` adds mlp 100-100-10 (about a minute per spelling); ``--dump NAME`` prints, for the
-rows whose network name is NAME, CasADi's instruction list next to deltaprop's program.
+The whole table takes about 30 s here, most of it mlp 100-100-10 (``--quick`` leaves it out);
+``--dump NAME`` prints, for the rows whose network is NAME (e.g. ``seed-121``, ``"mlp 2-2-1"``),
+CasADi's instruction list next to the program deltaprop's generated gradients executes.
 """
 from __future__ import annotations
 
 import argparse
+import random
 import sys
-import time
 from pathlib import Path
 
 import sympy as sp
@@ -100,13 +101,13 @@ def softmax_written(network: Network) -> Network:
                    loss)
 
 
-def networks(large: bool) -> list[tuple[str, str, Network | None, Network]]:
+def networks(quick: bool) -> list[tuple[str, str, Network | None, Network]]:
     """(row name, written-out label, builtin network or None, written-out network or None)."""
     rows = [("seed-product", "", builtin("seed-product"), None)]
     for seed in ["seed-121", "seed-221", "seed-222"]:
         rows.append((seed, "1/(1+exp(-z))", builtin(seed), written_out(builtin(seed))))
     rows.append(("seed-softmax", "σ, softmax, CE", seed_softmax(), softmax_written(seed_softmax())))
-    for sizes in MLPS + (["100-100-10"] if large else []):
+    for sizes in MLPS + ([] if quick else ["100-100-10"]):
         net = mlp([int(s) for s in sizes.split("-")], "sigmoid", "squared")
         rows.append((f"mlp {sizes}", "1/(1+exp(-z))", net, written_out(net)))
     rows.append(("logreg-2 BCE", "-(t log y+(1-t)log(1-y))", logistic("builtin"),
@@ -129,14 +130,13 @@ def to_casadi(ca, expr: sp.Expr, env: dict):
         return env[expr]
     if not expr.free_symbols:
         return float(expr)                     # a constant, folded as CasADi folds constants
-    args = [to_casadi(ca, a, env) for a in expr.args]
     if expr.is_Add:
         return _casadi_sum(ca, expr, env)
     if expr.is_Mul:
         return _casadi_product(ca, expr, env)
     if expr.is_Pow:
         return _casadi_power(ca, expr, env)
-    return CASADI_FUNCTIONS[type(expr)](ca, *args)
+    return CASADI_FUNCTIONS[type(expr)](ca, *[to_casadi(ca, a, env) for a in expr.args])
 
 
 CASADI_FUNCTIONS = {
@@ -145,11 +145,12 @@ CASADI_FUNCTIONS = {
     sigmoid: lambda ca, a: 1 / (1 + ca.exp(-a)),
     softplus: lambda ca, a: ca.log(1 + ca.exp(a)),
     relu: lambda ca, a: ca.fmax(a, 0),
-    logsumexp: lambda ca, *zs: ca.log(sum(ca.exp(z) for z in zs[1:]) + ca.exp(zs[0])),
+    logsumexp: lambda ca, *zs: ca.log(sum((ca.exp(z) for z in zs[1:]), ca.exp(zs[0]))),
 }
 
 
 def _casadi_sum(ca, expr, env):
+    """Terms with a negative coefficient subtracted: x - t, not x + (-t)."""
     total = None
     for term in expr.args:
         negative = term.as_coeff_Mul()[0].is_negative
@@ -162,19 +163,22 @@ def _casadi_sum(ca, expr, env):
 
 
 def _casadi_product(ca, expr, env):
+    """numerator / denominator, a negative coefficient as a negation."""
     coeff, numer, denom = split_fraction(expr)
-    p, q = (coeff.p, coeff.q) if coeff.is_Rational else (coeff, 1)
-    value = None
-    for f in ([abs(p)] if abs(p) != 1 else []) + numer:
-        f = float(f) if f in (abs(p),) and not isinstance(f, sp.Basic) else to_casadi(ca, f, env)
-        value = f if value is None else value * f
-    value = 1 if value is None else value
-    divisor = None
-    for f in ([q] if q != 1 else []) + denom:
-        f = float(f) if isinstance(f, int) else to_casadi(ca, f, env)
-        divisor = f if divisor is None else divisor * f
-    value = value if divisor is None else value / divisor
+    p, q = (sp.Integer(coeff.p), sp.Integer(coeff.q)) if coeff.is_Rational else (coeff, sp.S.One)
+    top = _casadi_chain(ca, ([abs(p)] if abs(p) != 1 else []) + numer, env)
+    bottom = _casadi_chain(ca, ([q] if q != 1 else []) + denom, env)
+    value = 1 if top is None else top
+    value = value if bottom is None else value / bottom
     return -value if p < 0 else value
+
+
+def _casadi_chain(ca, factors, env):
+    value = None
+    for f in factors:
+        f = to_casadi(ca, f, env)
+        value = f if value is None else value * f
+    return value
 
 
 def _casadi_power(ca, expr, env):
@@ -186,6 +190,11 @@ def _casadi_power(ca, expr, env):
     return base ** (int(expr.exp) if expr.exp.is_Integer else to_casadi(ca, expr.exp, env))
 
 
+def argument_groups(network: Network) -> list:
+    """The symbols of the CasADi function's arguments: inputs, targets (when any), params."""
+    return [g for g in (network.inputs, network.targets) if g] + [network.params]
+
+
 def casadi_function(ca, network: Network):
     """CasADi Function (inputs, targets, params) → (loss, gradient) of ``network``'s formulas."""
     env = {s: ca.SX.sym(s.name) for s in network.inputs + network.targets + network.params}
@@ -193,21 +202,39 @@ def casadi_function(ca, network: Network):
         env[a.lhs] = to_casadi(ca, a.rhs, env)
     loss = to_casadi(ca, network.loss, env)
     params = ca.vertcat(*[env[p] for p in network.params])
-    args = [ca.vertcat(*[env[s] for s in group]) for group in
-            (network.inputs, network.targets) if group] + [params]
+    args = [ca.vertcat(*[env[s] for s in group]) for group in argument_groups(network)]
     return ca.Function("vg", args, [loss, ca.gradient(loss, params)])
+
+
+def disagreement(network: Network, function) -> float:
+    """Largest relative difference between CasADi's and the generated module's loss and
+    gradient at a random point (targets in (0, 1), everything else in (-1, 1))."""
+    from codegen import generate_module, load_module
+
+    rng = random.Random(0)
+    point = {s: rng.uniform(0.1, 0.9) if s in network.targets else rng.uniform(-1, 1)
+             for s in network.inputs + network.targets + network.params}
+    loss, grads = load_module(generate_module(network)).gradients(
+        {p.name: point[p] for p in network.params},
+        {s.name: point[s] for s in network.inputs + network.targets})
+    theirs = function(*[[point[s] for s in group] for group in argument_groups(network)])
+    ours = [loss] + [grads[p.name] for p in network.params]
+    values = [float(theirs[0])] + [float(v) for v in theirs[1].full().ravel()]
+    return max(abs(a - b) / max(1.0, abs(b)) for a, b in zip(ours, values))
 
 
 # -- the table ------------------------------------------------------------------------------------
 def row(ca, network: Network) -> dict:
     ours = shipped_cost(network)
+    function = casadi_function(ca, network)
     return {"forward": ours.forward.per_sample.total, "delta": ours.delta.per_sample.total,
             "sample": ours.per_sample, "one": ours.one_sample,
-            "casadi": _casadi_ops(ca, casadi_function(ca, network))}
+            "casadi": _casadi_ops(ca, function), "differ": disagreement(network, function)}
 
 
 HEADER = ("| network | spelling | forward | δ | forward + δ | one sample | CasADi | ours/CasADi "
-          "| written/builtin |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+          "| written/builtin | same values |\n"
+          "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
 
 
 def table(ca, rows) -> None:
@@ -225,7 +252,11 @@ def table(ca, rows) -> None:
             print(f"| {name} | {spelling} | {r['forward']:,} | {r['delta']:,} | "
                   f"{_cell(r['sample'], r['casadi'])} | {_cell(r['one'], r['casadi'])} | "
                   f"{r['casadi']:,} | {r['sample'] / r['casadi']:.2f} / "
-                  f"{r['one'] / r['casadi']:.2f} | {ratio} |", flush=True)
+                  f"{r['one'] / r['casadi']:.2f} | {ratio} | {_same(r['differ'])} |", flush=True)
+
+
+def _same(difference: float) -> str:
+    return "yes" if difference < 1e-9 else f"NO ({difference:.1e})"
 
 
 def _cell(ours: int, casadi: int) -> str:
@@ -252,12 +283,12 @@ def dump(ca, network: Network, spelling: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--large", action="store_true", help="add mlp 100-100-10 (slow)")
+    parser.add_argument("--quick", action="store_true", help="leave out mlp 100-100-10")
     parser.add_argument("--dump", metavar="NAME", help="print both programs for rows NAME")
     args = parser.parse_args()
     import casadi as ca
 
-    rows = networks(args.large)
+    rows = networks(args.quick or bool(args.dump))
     print(f"# bench_casadi: deltaprop (as generated code executes) vs CasADi {ca.__version__} SX\n")
     if args.dump:
         for name, label, built, written in rows:
