@@ -19,7 +19,9 @@ CasADi lives only in this script's environment, never in deltaprop's dependencie
 
 The whole table takes about 30 s here, most of it mlp 100-100-10 (``--quick`` leaves it out);
 ``--dump NAME`` prints, for the rows whose network is NAME (e.g. ``seed-121``, ``"mlp 2-2-1"``),
-CasADi's instruction list next to the program deltaprop's generated gradients executes.
+CasADi's instruction list next to the program deltaprop's generated gradients executes;
+``--proposals`` counts rewrite R1 of /work/helpers/casadi-findings.md on the sigmoid networks
+(applied to the generated program, gradients checked against the unmodified program).
 """
 from __future__ import annotations
 
@@ -281,10 +283,86 @@ def dump(ca, network: Network, spelling: str) -> None:
     print("```")
 
 
+# -- proposals, measured -------------------------------------------------------------------------
+def reuse_forward_products(forward: list, backward: list) -> tuple[list, list]:
+    """Rewrite R1 (see /work/helpers/casadi-findings.md): for h = sigmoid(z) whose δ_h is
+    Σ_k δ_k·w_k, name the forward products p_k = w_k·h and write δ_z = (Σ_k δ_k·p_k)·(1 − h)."""
+    from symbolic.program import Assignment
+
+    units = {a.lhs for a in forward if isinstance(a.rhs, sigmoid)}
+    products, new_forward = {}, []
+    for a in forward:
+        rhs = a.rhs
+        for term in (rhs.args if rhs.is_Add else ()):
+            factors = sp.Mul.make_args(term)
+            if len(factors) == 2 and factors[0].is_Symbol and set(factors) & units:
+                h = next(f for f in factors if f in units)
+                products[(term / h, h)] = sp.Symbol(f"p_{term / h}_{h}")
+                new_forward.append(Assignment(products[(term / h, h)], term))
+                rhs = rhs.xreplace({term: products[(term / h, h)]})
+        new_forward.append(Assignment(a.lhs, rhs))
+    deltas = {a.lhs: a.rhs for a in backward}
+    new_backward = [Assignment(a.lhs, _delta_from_products(a.rhs, units, deltas, products))
+                    for a in backward]
+    return new_forward, new_backward
+
+
+def _delta_from_products(rhs, units, deltas, products):
+    """δ_h·h·(1 − h) → (Σ δ_k·p_k)·(1 − h) when every term of δ_h has its product p_k."""
+    factors = set(sp.Mul.make_args(rhs))
+    for h in factors & units:
+        (delta_h,) = factors - {h, 1 - h} or (None,)
+        if factors != {h, 1 - h, delta_h} or delta_h not in deltas:
+            continue
+        terms = [t.xreplace({w: products[(w, h)] for w in t.free_symbols if (w, h) in products})
+                 for t in sp.Add.make_args(deltas[delta_h])]
+        if all(t.free_symbols & set(products.values()) for t in terms):
+            return sp.Add(*terms) * (1 - h)
+    return rhs
+
+
+def proposal_row(ca, network: Network) -> str:
+    from codegen.pricing import ShippedCost, program_cost
+    from codegen.scalar import ScalarEmitter, live
+    from symbolic.evaluate import evaluate, run
+
+    emitter = ScalarEmitter(network)
+    forward, backward, summands = emitter.gradients_program()
+    net = emitter.network
+    new_forward, new_backward = reuse_forward_products(forward, backward)
+    roots = [net.loss_symbol] + sorted(set().union(*(e.free_symbols for e in summands.values())),
+                                       key=str)
+    program = live(new_forward + new_backward, roots)
+    fwd = [a for a in program if a in new_forward]
+    cost = ShippedCost(program_cost(net, fwd, {}, program, summands),
+                       program_cost(net, [a for a in program if a not in fwd], summands,
+                                    program, summands))
+    rng = random.Random(2)
+    values = {s: rng.uniform(-1, 1) for s in net.inputs + net.targets + net.params}
+    old, new = run(forward + backward, values), run(program, values)
+    same = all(abs(evaluate(e, old) - evaluate(e, new)) < 1e-12 for e in summands.values())
+    today = shipped_cost(network)
+    return (f"| {network.name} | {today.per_sample} / {today.one_sample} | {cost.per_sample} / "
+            f"{cost.one_sample} | {_casadi_ops(ca, casadi_function(ca, network))} | "
+            f"{'yes' if same else 'NO'} |")
+
+
+def proposals(ca) -> None:
+    print("\n## R1 (δ_z = (Σ δ_k·p_k)·(1 − h) from the forward products p_k = w_k·h), measured\n")
+    print("| network | today (per sample / one sample) | R1 | CasADi | same gradients |")
+    print("| --- | ---: | ---: | ---: | --- |")
+    for name in ["seed-121", "seed-221", "seed-222", "seed-softmax"]:
+        print(proposal_row(ca, builtin(name)))
+    for sizes in MLPS:
+        print(proposal_row(ca, mlp([int(s) for s in sizes.split("-")], "sigmoid", "squared")))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="leave out mlp 100-100-10")
     parser.add_argument("--dump", metavar="NAME", help="print both programs for rows NAME")
+    parser.add_argument("--proposals", action="store_true",
+                        help="count rewrite R1 on the sigmoid networks instead of the table")
     args = parser.parse_args()
     import casadi as ca
 
@@ -296,6 +374,9 @@ def main() -> None:
                 for spelling, net in (("builtin", built), (label, written)):
                     if net is not None:
                         dump(ca, net, spelling)
+        return
+    if args.proposals:
+        proposals(ca)
         return
     table(ca, rows)
     print("\nforward, δ, forward + δ: operations per sample on arrays over the batch, as the "
