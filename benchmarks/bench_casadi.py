@@ -5,9 +5,10 @@ written out by hand (``1/(1 + exp(-z))``, ``-(t*log(y) + (1 - t)*log(1 - y))``, 
 
 - deltaprop: forward, δ and forward + δ per sample *as the generated ``gradients`` executes
   them* (``codegen.pricing.shipped_cost``: the optimised program, each elementary operation
-  once, sigmoid as the 4 operations of ``0.5*tanh(0.5*z) + 0.5``, softplus 6, logsumexp 4k);
-- CasADi 3.8 SX: ``Function([x, t, p], [loss, gradient(loss, p)])`` of the same formula
-  (builtins in CasADi's natural spelling of the same math, e.g. ``1/(1 + exp(-z))``), its
+  once, deltaprop's functions priced by their printed code, e.g. sigmoid as the 4 operations of
+  ``0.5*tanh(0.5*z) + 0.5``), and the same for one sample (with the per-call operations);
+- CasADi 3.8 SX: ``Function([x, t, p], [loss, gradient(loss, p)])`` of the formula as written
+  (``network.written``; builtins in CasADi's natural spelling, e.g. ``1/(1 + exp(-z))``), its
   instructions minus inputs, outputs and constants (bench_compare.py's convention);
 - ours / CasADi, and for written-out rows written-out / builtin (ours).
 
@@ -36,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_compare import _casadi_ops  # noqa: E402  (instructions minus inputs/outputs/constants)
-from codegen.pricing import executed_ops, shipped_cost  # noqa: E402
+from codegen.pricing import PRICES, executed_ops, shipped_cost  # noqa: E402
 from symbolic import Network, builtin, mlp  # noqa: E402
 from symbolic.builders import LayerNames, Layers, dense  # noqa: E402
 from symbolic.cost import split_fraction  # noqa: E402
@@ -198,11 +199,12 @@ def argument_groups(network: Network) -> list:
 
 
 def casadi_function(ca, network: Network):
-    """CasADi Function (inputs, targets, params) → (loss, gradient) of ``network``'s formulas."""
+    """CasADi Function (inputs, targets, params) → (loss, gradient) of the formulas as the user
+    wrote them (``network.written``, before deltaprop recognises any form)."""
     env = {s: ca.SX.sym(s.name) for s in network.inputs + network.targets + network.params}
-    for a in network.equations:
+    for a in network.written:
         env[a.lhs] = to_casadi(ca, a.rhs, env)
-    loss = to_casadi(ca, network.loss, env)
+    loss = env[network.loss_symbol]
     params = ca.vertcat(*[env[p] for p in network.params])
     args = [ca.vertcat(*[env[s] for s in group]) for group in argument_groups(network)]
     return ca.Function("vg", args, [loss, ca.gradient(loss, params)])
@@ -379,10 +381,11 @@ def main() -> None:
         proposals(ca)
         return
     table(ca, rows)
+    prices = ", ".join(f"{f.__name__} {PRICES[f](1).total}" for f in (sigmoid, softplus, relu))
     print("\nforward, δ, forward + δ: operations per sample on arrays over the batch, as the "
-          "generated gradients executes them (codegen.pricing.shipped_cost: sigmoid 4 ops, "
-          "softplus 6, logsumexp 4k); one sample: with the operations on scalars alone (once "
-          "per call), i.e. every operation once for one sample. CasADi: SX instructions minus inputs, "
+          f"generated gradients executes them (codegen.pricing.shipped_cost: {prices}, "
+          f"logsumexp of 3 {PRICES[logsumexp](3).total}); one sample: with the operations on "
+          "scalars alone (once per call), i.e. every operation once for one sample. CasADi: SX instructions minus inputs, "
           "outputs and constants. ours/CasADi: per sample / one sample. Bold: above CasADi.")
 
 

@@ -3,9 +3,11 @@
 ``symbolic.cost`` counts a call of ``sigmoid``, ``softplus`` or ``logsumexp`` as one operation.
 The generated module executes the printed code instead (``codegen.printer``): ``sigmoid(z)`` is
 ``0.5*np.tanh(0.5*z) + 0.5`` (two multiplications, one addition, one call: 4), ``softplus(z)``
-is ``np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))`` (6), ``logsumexp`` of k arguments
-``k - 1`` maxima, k subtractions, k exponentials, ``k - 1`` additions, a log and an addition
-(4k), ``relu(z)`` one ``np.maximum``.  Everything else follows ``symbolic.cost``'s conventions.
+is ``np.logaddexp(0.0, z)`` (1), ``logsumexp`` of k arguments ``k - 1`` nested ``np.logaddexp``,
+``relu(z)`` one ``np.maximum``; a ``Piecewise`` of n cases is ``n - 1`` nested ``np.where``
+(each condition a comparison).  Everything else follows ``symbolic.cost``'s conventions: one
+ufunc call is one operation, and ``x**n`` for an integer n costs n - 1 multiplications (NumPy
+calls one ``np.power``; CasADi, like ``symbolic.cost``, multiplies).
 
 ``shipped_cost`` prices the program the generated ``gradients`` executes (after copy
 propagation and common subexpressions): every assignment once, the loss and each gradient's
@@ -34,8 +36,8 @@ from symbolic.functions import logsumexp, relu, sigmoid, softplus
 #: Function class → price of one call of its printed code, given the number of arguments.
 PRICES: dict[type, Callable[[int], OpCount]] = {
     sigmoid: lambda k: OpCount(adds=1, muls=2, funcs=1),      # 0.5*tanh(0.5*z) + 0.5
-    softplus: lambda k: OpCount(adds=1, muls=1, funcs=4),     # max(z,0) + log1p(exp(-|z|))
-    logsumexp: lambda k: OpCount(adds=2 * k, funcs=2 * k),    # see the module docstring
+    softplus: lambda k: OpCount(funcs=1),                     # np.logaddexp(0.0, z)
+    logsumexp: lambda k: OpCount(funcs=k - 1),                # k - 1 nested np.logaddexp
     relu: lambda k: OpCount(funcs=1),                         # np.maximum(z, 0.0)
 }
 
@@ -49,6 +51,9 @@ def executed_ops(expr: sp.Expr) -> OpCount:
             return e
         if not e.free_symbols:
             return sp.Dummy()                    # a constant: no operation
+        if isinstance(e, sp.Piecewise):
+            extra[0] += _piecewise_ops(e)
+            return sp.Dummy()
         price = PRICES.get(type(e))
         if price is not None:
             extra[0] += price(len(e.args)) + sum((executed_ops(a) for a in e.args), ZERO)
@@ -60,6 +65,17 @@ def executed_ops(expr: sp.Expr) -> OpCount:
         return _rebuilt(e, [flatten(a) for a in e.args])
 
     return count_expr(flatten(expr)) + extra[0]
+
+
+def _piecewise_ops(e: sp.Piecewise) -> OpCount:
+    """np.where(c1, v1, np.where(c2, v2, ... v_n)): one call and one comparison per case but the
+    last (whose condition is True), plus the values' and the comparisons' operands."""
+    total = OpCount(funcs=len(e.args) - 1)
+    for value, cond in e.args:
+        total += executed_ops(value)
+        if cond is not sp.true:
+            total += OpCount(funcs=1) + sum((executed_ops(a) for a in cond.args), ZERO)
+    return total
 
 
 def _negative(term: sp.Expr) -> bool:
@@ -95,7 +111,7 @@ def split_ops(expr: sp.Expr, batched: set) -> SplitCost:
     """``executed_ops`` of ``expr`` split into per-sample and per-call operations: each maximal
     subexpression free of ``batched`` symbols (the scalar operands of a sum or product grouped
     together) is evaluated once per call."""
-    scalars: list = []
+    scalars, cases = [], [SplitCost()]
 
     def hoist(e: sp.Expr) -> sp.Expr:
         if e.is_Atom:
@@ -103,12 +119,27 @@ def split_ops(expr: sp.Expr, batched: set) -> SplitCost:
         if not e.free_symbols & batched:
             scalars.append(e)
             return sp.Dummy()
+        if isinstance(e, sp.Piecewise):
+            cases[0] += _split_piecewise(e, batched)
+            return sp.Dummy()
         if e.is_Add or e.is_Mul:
             e = _group_scalars(e, batched)
         return _rebuilt(e, [hoist(a) for a in e.args])
 
     flat = hoist(expr)
-    return SplitCost(executed_ops(flat), sum((executed_ops(s) for s in scalars), ZERO))
+    return SplitCost(executed_ops(flat), sum((executed_ops(s) for s in scalars), ZERO)) + cases[0]
+
+
+def _split_piecewise(e: sp.Piecewise, batched: set) -> SplitCost:
+    """A batched ``np.where`` chain: the calls per sample, each value and condition split."""
+    total = SplitCost(OpCount(funcs=len(e.args) - 1))
+    for value, cond in e.args:
+        total += split_ops(value, batched)
+        if cond is not sp.true:
+            test = SplitCost(OpCount(funcs=1)) if cond.free_symbols & batched else SplitCost(
+                per_call=OpCount(funcs=1))
+            total += test + sum((split_ops(a, batched) for a in cond.args), SplitCost())
+    return total
 
 
 def _group_scalars(e: sp.Expr, batched: set) -> sp.Expr:
