@@ -40,7 +40,7 @@ from bench_compare import _casadi_ops  # noqa: E402  (instructions minus inputs/
 from codegen.pricing import PRICES, executed_ops, shipped_cost  # noqa: E402
 from symbolic import Network, builtin, mlp  # noqa: E402
 from symbolic.builders import LayerNames, Layers, dense  # noqa: E402
-from symbolic.cost import split_fraction  # noqa: E402
+from symbolic.count import split_fraction  # noqa: E402
 from symbolic.examples import seed_softmax  # noqa: E402
 from symbolic.functions import logsumexp, relu, sigmoid, softplus  # noqa: E402
 

@@ -1,13 +1,13 @@
 """Operation counts of generated code as it executes: deltaprop's functions priced by their code.
 
-``symbolic.cost`` counts a call of ``sigmoid``, ``softplus`` or ``logsumexp`` as one operation.
+``symbolic.count`` counts a call of ``sigmoid``, ``softplus`` or ``logsumexp`` as one operation.
 The generated module executes the printed code instead (``codegen.printer``): ``sigmoid(z)`` is
 ``0.5*np.tanh(0.5*z) + 0.5`` (two multiplications, one addition, one call: 4), ``softplus(z)``
 is ``np.logaddexp(0.0, z)`` (1), ``logsumexp`` of k arguments ``k - 1`` nested ``np.logaddexp``,
 ``relu(z)`` one ``np.maximum``; a ``Piecewise`` of n cases is ``n - 1`` nested ``np.where``
-(each condition a comparison).  Everything else follows ``symbolic.cost``'s conventions: one
+(each condition a comparison).  Everything else follows ``symbolic.count``'s conventions: one
 ufunc call is one operation, and ``x**n`` for an integer n costs n - 1 multiplications (NumPy
-calls one ``np.power``; CasADi, like ``symbolic.cost``, multiplies).
+calls one ``np.power``; CasADi, like ``symbolic.count``, multiplies).
 
 ``shipped_cost`` prices the program the generated ``gradients`` executes (after copy
 propagation and common subexpressions): every assignment once, the loss and each gradient's
@@ -30,7 +30,7 @@ from typing import Callable
 
 import sympy as sp
 
-from symbolic.cost import ZERO, OpCount, count_expr
+from symbolic.count import ZERO, OpCount, count_expr
 from symbolic.functions import logsumexp, relu, sigmoid, softplus
 
 #: Function class → price of one call of its printed code, given the number of arguments.

@@ -21,7 +21,7 @@ from codegen.pricing import (PRICES, SplitCost, executed_ops, program_cost, redu
                              shipped_cost, split_ops)
 from codegen.printer import HELPERS, NumPyCodePrinter
 from symbolic import Network, builtin, mlp
-from symbolic.cost import OpCount
+from symbolic.count import OpCount
 from symbolic.program import Assignment
 from symbolic.functions import FLOAT_IMPLEMENTATIONS, logsumexp, relu, sigmoid, softplus
 
@@ -69,7 +69,7 @@ def test_functions_priced_by_their_code_nested_and_constants_folded():
     assert executed_ops(sp.Piecewise((0, sp.Eq(b, 0)), (b * x, True))).total == 3
     assert executed_ops(relu(w * x)).total == 2
     assert executed_ops(sp.sqrt(2) / sp.sqrt(sp.pi) * x + 1).total == 2   # one constant
-    assert executed_ops(sp.tanh(x) * sp.exp(-x)).total == 4                 # as symbolic.cost
+    assert executed_ops(sp.tanh(x) * sp.exp(-x)).total == 4                 # as symbolic.count
     assert executed_ops(x - t).total == 1
     assert executed_ops(-x - t).total == 2                                  # -x - t
 
