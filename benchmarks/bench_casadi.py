@@ -21,8 +21,9 @@ CasADi lives only in this script's environment, never in deltaprop's dependencie
 The whole table takes about 30 s here, most of it mlp 100-100-10 (``--quick`` leaves it out);
 ``--dump NAME`` prints, for the rows whose network is NAME (e.g. ``seed-121``, ``"mlp 2-2-1"``),
 CasADi's instruction list next to the program deltaprop's generated gradients executes;
-``--proposals`` counts rewrite R1 of /work/helpers/casadi-findings.md on the sigmoid networks
-(applied to the generated program, gradients checked against the unmodified program).
+``--proposals`` counts rewrites R1 and W1 of /work/helpers/casadi-findings.md on the sigmoid
+and swish networks (applied to the generated program, gradients checked against the unmodified
+program).
 """
 from __future__ import annotations
 
@@ -323,7 +324,22 @@ def _delta_from_products(rhs, units, deltas, products):
     return rhs
 
 
-def proposal_row(ca, network: Network) -> str:
+def swish_from_outputs(emitter, forward: list, backward: list) -> tuple[list, list]:
+    """Rewrite W1: for a = z·σ(z), δ_z = δ_a·(σ + a·(1 − σ)) from the stored a and σ."""
+    from symbolic.program import Assignment
+
+    delta, assigned = emitter.derivation.delta, {a.lhs for a in backward}
+    argument = {a.lhs: a.rhs.args[0] for a in forward if isinstance(a.rhs, sigmoid)}
+    rule = {}
+    for a in forward:
+        for s, z in argument.items():
+            if a.rhs == s * z and delta.get(a.lhs) in assigned:
+                rule[delta[z]] = delta[a.lhs] * (s + a.lhs * (1 - s))
+    return forward, [Assignment(b.lhs, rule.get(b.lhs, b.rhs)) for b in backward]
+
+
+def proposal_row(ca, network: Network, rewrite) -> str:
+    """today, after ``rewrite(emitter, forward, backward)``, CasADi, gradients unchanged?"""
     from codegen.pricing import ShippedCost, program_cost
     from codegen.scalar import ScalarEmitter, live
     from symbolic.evaluate import evaluate, run
@@ -331,7 +347,7 @@ def proposal_row(ca, network: Network) -> str:
     emitter = ScalarEmitter(network)
     forward, backward, summands = emitter.gradients_program()
     net = emitter.network
-    new_forward, new_backward = reuse_forward_products(forward, backward)
+    new_forward, new_backward = rewrite(emitter, forward, backward)
     roots = [net.loss_symbol] + sorted(set().union(*(e.free_symbols for e in summands.values())),
                                        key=str)
     program = live(new_forward + new_backward, roots)
@@ -350,13 +366,18 @@ def proposal_row(ca, network: Network) -> str:
 
 
 def proposals(ca) -> None:
-    print("\n## R1 (δ_z = (Σ δ_k·p_k)·(1 − h) from the forward products p_k = w_k·h), measured\n")
-    print("| network | today (per sample / one sample) | R1 | CasADi | same gradients |")
+    print("\n## Rewrites applied to the generated program, counted (per sample / one sample)\n")
+    print("| network | today | rewritten | CasADi | same gradients |")
     print("| --- | ---: | ---: | ---: | --- |")
+    r1 = lambda emitter, forward, backward: reuse_forward_products(forward, backward)  # noqa
     for name in ["seed-121", "seed-221", "seed-222", "seed-softmax"]:
-        print(proposal_row(ca, builtin(name)))
+        print(proposal_row(ca, builtin(name), r1))
     for sizes in MLPS:
-        print(proposal_row(ca, mlp([int(s) for s in sizes.split("-")], "sigmoid", "squared")))
+        print(proposal_row(ca, mlp([int(s) for s in sizes.split("-")], "sigmoid", "squared"), r1))
+    print(proposal_row(ca, one_hidden_layer("swish", lambda z: z * sigmoid(z)),
+                       swish_from_outputs))
+    print("\nR1 on the sigmoid networks (δ_z = (Σ_k δ_k·w_k h)·(1 − h) from the forward "
+          "products), W1 on swish (δ_z = δ_a·(σ + a·(1 − σ))); see casadi-findings.md.")
 
 
 def main() -> None:
@@ -364,7 +385,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="leave out mlp 100-100-10")
     parser.add_argument("--dump", metavar="NAME", help="print both programs for rows NAME")
     parser.add_argument("--proposals", action="store_true",
-                        help="count rewrite R1 on the sigmoid networks instead of the table")
+                        help="count rewrites R1 and W1 instead of the table")
     args = parser.parse_args()
     import casadi as ca
 
