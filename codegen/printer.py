@@ -94,6 +94,13 @@ class NumPyCodePrinter(NumPyPrinter):
             return product
         return "-" + product if coeff == -1 else f"{self._print(coeff)}*{product}"
 
+    def _as_ordered_terms(self, expr, order=None):
+        """SymPy's term order, except that a sum starts with a positive term when it has one:
+        ``x - t`` (one subtraction) rather than ``-t + x`` (a negation and an addition)."""
+        terms = list(super()._as_ordered_terms(expr, order=order))
+        first = next((i for i, t in enumerate(terms) if not t.as_coeff_Mul()[0].is_negative), 0)
+        return [terms[first]] + terms[:first] + terms[first + 1:]
+
     def _print_Add(self, expr, order=None):
         terms = self._as_ordered_terms(expr, order=order)
         if len(terms) <= MAX_OPERANDS:

@@ -16,12 +16,13 @@ from sympy.printing.precedence import PRECEDENCE
 from symbolic.version import __version__
 from symbolic import Network, derive_delta
 from symbolic.errors import DeltapropError
-from symbolic.cost import OpCount, count_expr, count_program, network_costs
+from symbolic.cost import network_costs
 from symbolic.naive import derive_naive
 from symbolic.passes import optimize
 from symbolic.program import Assignment
 
 from .naming import RESERVED, Namer, identifier
+from .pricing import executed_comment, program_cost
 from .printer import HELPERS, MAX_OPERANDS, NumPyCodePrinter, chunks, grouped, number
 from .templates import render
 
@@ -147,7 +148,7 @@ class ScalarEmitter:
         net = self.network
         fn = BlockedFunction("loss", "Mean over the batch of the per-sample loss.")
         program = live(net.forward, [net.loss_symbol])
-        fn.ops = [f"{count_program(program).total} ops per sample"]
+        fn.ops = [executed_comment(program_cost(net, program, {}))]
         self._accumulate_loss(fn, program)
         fn.result = ["float(_loss / _n)"]
         return fn
@@ -173,24 +174,34 @@ class ScalarEmitter:
         fn.body += add_inside
         fn.after += add_after
 
-    def gradients_function(self) -> BlockedFunction:
-        net = self.network
-        derivation = self.derivation
-        for s in derivation.program.lhs:
-            self.namer(s, s.name)
+    def gradients_program(self) -> tuple[list, list, dict]:
+        """(forward part, backward part, {gradient: per-sample summand}) that ``gradients``
+        executes: the optimised program without dead code; the summands become reductions."""
+        net, derivation = self.network, self.derivation
         grads = list(derivation.gradient.values())
         fwd, bwd = optimize(net.forward, derivation.program, grads,
                             reserved=[s.name for s in net.symbols])
         steps, grad_rhs = _split_gradients(list(bwd), set(grads))
         program = live(list(fwd) + steps, [net.loss_symbol] + _symbols_in(grad_rhs.values()))
+        forward_names = set(fwd.lhs)
+        return ([a for a in program if a.lhs in forward_names],
+                [a for a in program if a.lhs not in forward_names], grad_rhs)
+
+    def gradients_function(self) -> BlockedFunction:
+        net = self.network
+        derivation = self.derivation
+        for s in derivation.program.lhs:
+            self.namer(s, s.name)
+        forward, backward, grad_rhs = self.gradients_program()
+        program = forward + backward
         for a in program:
             self.namer(a.lhs, a.lhs.name)
         fn = BlockedFunction("gradients", "(loss, {parameter: dloss/dparameter}) with the shared "
                              "delta terms of backpropagation.")
         raw = self.costs.forward + self.costs.delta
-        done = count_program(program) + sum((count_expr(e) for e in grad_rhs.values()), OpCount())
-        fn.ops = [f"{done.total} ops per sample (forward + backward; {raw.total} before copy "
-                  f"propagation and common subexpressions)"]
+        fn.ops = [executed_comment(program_cost(net, program, grad_rhs)) + f" (forward + "
+                  f"backward; {raw.total} in the table, before copy propagation and common "
+                  f"subexpressions)"]
         self._accumulate_loss(fn, program, grad_rhs.values())
         self._accumulate_gradients(fn, derivation.gradient, grad_rhs)
         return fn
@@ -243,7 +254,7 @@ class ScalarEmitter:
             unpack_params=f"{unpack(self.namer(p) for p in net.params)} = _params(params, _columns)",
             unpack_data=unpack(data) if data else "",
             forward_lines=forward,
-            forward_ops=f"{self.costs.forward.total} ops per sample",
+            forward_ops=executed_comment(program_cost(net, net.forward, {}, loss_stored=True)),
             outputs=[(repr(s.name), self.namer(s)) for s in nodes],
             blocked=blocked,
             naive_doc=("the same, each parameter from its own chain-rule paths" if not blocked[2].raises
