@@ -59,9 +59,9 @@ def train(module, params: dict, data: dict, optimizer, epochs: int, batch_size: 
     """Update ``params`` in place; ``progress(epoch, epochs, loss, validation_loss)`` is called
     after each epoch.  Raises ``Diverged`` (``params`` then hold the last update)."""
     rng = np.random.default_rng(seed)
-    history = History(start=float(module.loss(params, data)))
-    _check(history.start, history.start, 0)
     with np.errstate(all="ignore"):   # overflow while diverging: reported as Diverged
+        history = History(start=float(module.loss(params, data)))
+        _check(history.start, history.start, 0)
         for epoch in range(1, epochs + 1):
             history.losses.append(_epoch(module, params, data, optimizer, batch_size, rng,
                                          history.start, epoch))
