@@ -4,7 +4,11 @@ Everything runs through the command line in-process (``run`` from test_cli_outpu
 numbers are computed here independently (NumPy on the formulas written out, or by hand).
 """
 import re
+import shlex
+import subprocess
+import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -319,3 +323,20 @@ def test_a_network_without_inputs_reads_no_file(tmp_path, capsys):
     np.savez(tmp_path / "d.npz", x=[1.0])
     code, _, err = run(capsys, "train", "seed-product", "--data", tmp_path / "d.npz")
     one_line_error(code, err, "seed-product has no inputs or targets")
+
+
+# -- the README's example ------------------------------------------------------------------
+def test_the_readme_training_example_gives_the_printed_output(tmp_path, capsys, monkeypatch):
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = readme.split("<!-- train-example -->", 1)[1].split("```\n", 2)[1]
+    name = re.match(r"\$ cat (\S+)\n", block).group(1)
+    spec, python, command = re.match(r"\$ cat \S+\n(.*?)\$ python -c (.*?)\n\$ (deltaprop .*?)\n",
+                                     block, re.S).groups()
+    expected = block.split(command + "\n", 1)[1].rstrip("\n").split("\n")
+    (tmp_path / name).write_text(spec)
+    subprocess.run([sys.executable, "-c", shlex.split(python)[0]], cwd=tmp_path, check=True)
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, *shlex.split(command)[1:])
+    assert code == 0
+    assert out.rstrip("\n").split("\n") == expected
+    assert (tmp_path / "trained.npz").exists()
