@@ -143,6 +143,20 @@ def test_data_point_and_digits_keep_working(capsys):
     assert "w5 = 0.35891648" in out       # the tutorial's first update
 
 
+def test_the_seed_fixes_start_split_and_shuffle(tmp_path, capsys, logistic):
+    net, _ = logistic
+    np.savez(tmp_path / "init.npz", w1=np.float64(0.1), w2=np.float64(-0.2), b=np.float64(0.0))
+    common = ["train", net, "--data", tmp_path / "d.npz", "--epochs", "3", "--batch-size", "8"]
+    first = run(capsys, *common, "--seed", "1")[1]
+    assert run(capsys, *common, "--seed", "1")[1] == first
+    assert losses(run(capsys, *common, "--seed", "2")[1])["training"][0] != losses(first)["training"][0]
+    fixed = [*common, "--init", tmp_path / "init.npz"]            # same start: only the shuffle
+    a, b = (losses(run(capsys, *fixed, "--seed", s)[1])["training"] for s in ("1", "2"))
+    assert a[0] == b[0] and a[1] != b[1]
+    full = [*fixed[:-4], "--init", tmp_path / "init.npz"]          # full batch: no shuffle at all
+    assert run(capsys, *full, "--seed", "1")[1] == run(capsys, *full, "--seed", "2")[1]
+
+
 # -- the validation split -----------------------------------------------------------------
 @pytest.mark.parametrize("fraction, held", [("0.25", 3), ("0.1", 1), ("0.5", 5), ("0.85", 9)])
 def test_validation_split_sizes_round_half_up(tmp_path, capsys, fraction, held):

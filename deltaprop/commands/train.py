@@ -59,28 +59,33 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     _check_options(args)
-    for path in (args.init, _data_file(args)):
-        if path is not None and os.path.isfile(path):
-            protect(path)
-    check_targets(args.save, *_curve_files(args))
+    _check_files(args)
     network = load_network(args.network)
     module = training_module(network, args)
     dataset = _dataset(network, module, args)
     params = _initial_params(network, module, args)
     start_validation = _loss(module, params, dataset.validation)
     _print_plan(network, dataset, args)
-    progress = ProgressBar()
-    try:
-        history = train(module, params, dataset.train, make_optimizer(args.optimizer, args.lr, args.momentum),
-                        args.epochs, args.batch_size, args.seed, progress, dataset.validation)
-    except Diverged as err:
-        progress.close()
-        print(f"deltaprop: error: {err}; stopped, nothing written (try a --lr smaller than "
-              f"{args.lr:g})", file=sys.stderr)
+    history = _fit(module, params, dataset, args)
+    if history is None:
         return 1
     _report(network, module, params, dataset, history, start_validation)
     _write_outputs(args, module, params, history, network.name)
     return 0
+
+
+def _fit(module, params, dataset, args):
+    """Train ``params`` in place; the History, or None after a divergence (reported)."""
+    progress = ProgressBar()
+    optimizer = make_optimizer(args.optimizer, args.lr, args.momentum)
+    try:
+        return train(module, params, dataset.train, optimizer, args.epochs, args.batch_size,
+                     args.seed, progress, dataset.validation)
+    except Diverged as err:
+        progress.close()
+        print(f"deltaprop: error: {err}; stopped, nothing written (try a --lr smaller than "
+              f"{args.lr:g})", file=sys.stderr)
+        return None
 
 
 def training_module(network, args):
@@ -102,6 +107,14 @@ def _check_options(args) -> None:
     if _data_file(args) is not None and not args.data.lower().endswith(SUFFIXES):
         raise DeltapropError(f"--data {args.data}: expected a .npz or .csv file, or 'point' or "
                              "'digits'")
+
+
+def _check_files(args) -> None:
+    """Inputs are protected from being overwritten; outputs are checked before any work."""
+    for path in (args.init, _data_file(args)):
+        if path is not None and os.path.isfile(path):
+            protect(path)
+    check_targets(args.save, *_curve_files(args))
 
 
 def _data_file(args) -> str | None:
