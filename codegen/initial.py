@@ -66,5 +66,5 @@ def _outside_sums(term, params: set) -> set:
 
 
 def _is_bias(term, p) -> bool:
-    coefficient, rest = term.as_independent(p, as_Add=False)
-    return rest == p and coefficient.is_number
+    """``term`` is ``p`` times a number (``b``, ``-b``, ``3*b``)."""
+    return term == p or term.as_coeff_Mul()[1] == p
