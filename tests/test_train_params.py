@@ -108,10 +108,15 @@ def test_bad_matrix_init_names_the_expected_shape(tmp_path, capsys, classes):
     one_line_error(code, err, "no.npz: cannot read")
 
 
-def test_save_never_replaces_an_input(tmp_path, capsys, line):
+def test_save_never_replaces_an_input_and_says_so_before_training(tmp_path, capsys, line):
     net, data = line
-    code, _, err = run(capsys, "train", net, "--data", data, "--save", data)
-    one_line_error(code, err, "refusing to overwrite an input file")
+    np.savez(tmp_path / "init.npz", w=np.float64(1.0), b=np.float64(0.0))
+    for target in (data, net, tmp_path / "init.npz"):
+        before = target.read_bytes()
+        code, out, err = run(capsys, "train", net, "--data", data, "--init",
+                             tmp_path / "init.npz", "--save", target)
+        one_line_error(code, err, "refusing to overwrite an input file")
+        assert out == "" and target.read_bytes() == before
 
 
 # -- init_params in the generated modules ----------------------------------------------------

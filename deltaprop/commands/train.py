@@ -111,7 +111,7 @@ def _check_options(args) -> None:
 
 def _check_files(args) -> None:
     """Inputs are protected from being overwritten; outputs are checked before any work."""
-    for path in (args.init, _data_file(args)):
+    for path in (args.network, args.init, _data_file(args)):
         if path is not None and os.path.isfile(path):
             protect(path)
     check_targets(args.save, *_curve_files(args))
