@@ -21,9 +21,10 @@ import sympy as sp
 def init_bounds(network) -> dict:
     """{parameter symbol: half-width of its uniform starting range (0 for biases)}."""
     params = set(network.params)
-    readers = _readers(network.forward, params)
+    program = network.written   # the equations as declared, before deltaprop adds nodes
+    readers = _readers(program, params)
     bounds: dict = {}
-    for a in network.forward:
+    for a in program:
         fan_in = None
         for term, used in _uses(a.rhs, params):
             for p in used:
