@@ -21,6 +21,7 @@ from symbolic.naive import derive_naive
 from symbolic.passes import optimize
 from symbolic.program import Assignment
 
+from .initial import init_bounds
 from .naming import RESERVED, Namer, identifier
 from .pricing import executed_comment, program_cost
 from .printer import HELPERS, MAX_OPERANDS, NumPyCodePrinter, chunks, grouped, number
@@ -257,6 +258,7 @@ class ScalarEmitter:
             forward_ops=executed_comment(program_cost(net, net.forward, {}, loss_stored=True)),
             outputs=[(repr(s.name), self.namer(s)) for s in nodes],
             blocked=blocked,
+            init_bounds=bounds_dict(init_bounds(self.original)),
             naive_doc=("the same, each parameter from its own chain-rule paths" if not blocked[2].raises
                        else f"raises NotImplementedError ({self.costs.paths:,} chain-rule path "
                             f"terms, over {NAIVE_PATH_LIMIT:,})"),
@@ -359,6 +361,11 @@ def names_tuple(symbols) -> str:
     """A Python tuple literal of the symbols' names (the user's names, not identifiers)."""
     items = [repr(s.name) for s in symbols]
     return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+
+def bounds_dict(bounds: dict) -> str:
+    """A Python dict literal {parameter name: bound} (the user's names)."""
+    return "{" + ", ".join(f"{p.name!r}: {float(b)!r}" for p, b in bounds.items()) + "}"
 
 
 def unpack(names) -> str:

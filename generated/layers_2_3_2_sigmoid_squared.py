@@ -11,6 +11,7 @@ float32 out).  A missing name raises MissingNameError (a KeyError) listing the e
 - loss(params, data) -> mean over the batch of the per-sample loss
 - gradients(params, data) -> (loss, {param name: dloss/dparam}), with shared delta terms
 - gradients_naive(params, data) -> the same, each parameter matrix from its own unshared chain
+- init_params(seed, dtype) -> starting parameters: Glorot-uniform weights, zero biases
 """
 import numpy as np
 
@@ -159,3 +160,18 @@ def gradients_naive(params, data):
     grad_b2 = ones_B @ delta_Z2  # ∂L/∂b2 = δ_Z2·1  [2×1]
     grads['b2'] = grad_b2
     return L, grads
+
+
+def init_params(seed=0, dtype=np.float32):
+    """Starting parameters {name: array of SHAPES[name]}: each weight matrix uniform in
+    ±sqrt(6 / (n_in + n_out)) (Glorot & Bengio 2010), biases 0; drawn in PARAMS order with
+    numpy.random.default_rng(seed) (the same seed gives the same parameters)."""
+    rng = np.random.default_rng(seed)
+    params = {}
+    for name, shape in SHAPES.items():
+        if len(shape) == 1:
+            params[name] = np.zeros(shape, dtype=dtype)
+        else:
+            bound = np.sqrt(6.0 / (shape[0] + shape[1]))
+            params[name] = rng.uniform(-bound, bound, shape).astype(dtype)
+    return params

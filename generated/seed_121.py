@@ -12,6 +12,7 @@ float32 forward arrays; otherwise float64); loss and gradients are returned as P
 - loss(params, data) -> mean over the batch of the per-sample loss
 - gradients(params, data) -> (loss, {param name: dloss/dparam}), with shared delta terms
 - gradients_naive(params, data) -> the same, each parameter from its own chain-rule paths
+- init_params(seed) -> starting parameters, uniform in ±INIT_BOUNDS (Glorot-style; biases 0)
 
 Operations per sample (adds, muls, divs, function calls):
     forward               2       5       1       3   total 11
@@ -192,3 +193,15 @@ def gradients_naive(params, data):
         'w3': float(grad_w3 / _n),
         'w4': float(grad_w4 / _n),
     }
+
+
+#: Half-width of each parameter's uniform starting range: sqrt(6 / (fan_in + fan_out)) with the
+#: fans read off the graph (Glorot & Bengio 2010); 0 for a bias (a parameter only ever added).
+INIT_BOUNDS = {'w1': 1.4142135623730951, 'w2': 1.4142135623730951, 'w3': 1.4142135623730951, 'w4': 1.4142135623730951}
+
+
+def init_params(seed=0):
+    """Starting parameters {name: float}, uniform in ±INIT_BOUNDS[name], drawn in PARAMS order
+    with numpy.random.default_rng(seed) (the same seed gives the same parameters)."""
+    draws = np.random.default_rng(seed).uniform(-1.0, 1.0, len(PARAMS))
+    return {name: np.float64(INIT_BOUNDS[name] * u + 0.0) for name, u in zip(PARAMS, draws)}

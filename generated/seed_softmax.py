@@ -12,6 +12,7 @@ float32 forward arrays; otherwise float64); loss and gradients are returned as P
 - loss(params, data) -> mean over the batch of the per-sample loss
 - gradients(params, data) -> (loss, {param name: dloss/dparam}), with shared delta terms
 - gradients_naive(params, data) -> the same, each parameter from its own chain-rule paths
+- init_params(seed) -> starting parameters, uniform in ±INIT_BOUNDS (Glorot-style; biases 0)
 
 Operations per sample (adds, muls, divs, function calls):
     forward              14      10       0       7   total 31
@@ -263,3 +264,15 @@ def gradients_naive(params, data):
         'w2_22': float(grad_w2_22 / _n),
         'b2_2': float(grad_b2_2 / _n),
     }
+
+
+#: Half-width of each parameter's uniform starting range: sqrt(6 / (fan_in + fan_out)) with the
+#: fans read off the graph (Glorot & Bengio 2010); 0 for a bias (a parameter only ever added).
+INIT_BOUNDS = {'w1_11': 1.224744871391589, 'w1_12': 1.224744871391589, 'b1_1': 0.0, 'w1_21': 1.224744871391589, 'w1_22': 1.224744871391589, 'b1_2': 0.0, 'w2_11': 1.224744871391589, 'w2_12': 1.224744871391589, 'b2_1': 0.0, 'w2_21': 1.224744871391589, 'w2_22': 1.224744871391589, 'b2_2': 0.0}
+
+
+def init_params(seed=0):
+    """Starting parameters {name: float}, uniform in ±INIT_BOUNDS[name], drawn in PARAMS order
+    with numpy.random.default_rng(seed) (the same seed gives the same parameters)."""
+    draws = np.random.default_rng(seed).uniform(-1.0, 1.0, len(PARAMS))
+    return {name: np.float64(INIT_BOUNDS[name] * u + 0.0) for name, u in zip(PARAMS, draws)}

@@ -69,15 +69,15 @@ def test_train_digits_reaches_high_held_out_accuracy(tmp_path, capsys):
                  "--batch-size", "32", "--lr", "0.1", "--optimizer", "momentum",
                  "--curve", str(prefix)]) == 0
     captured = capsys.readouterr()
-    held_out = [l for l in captured.out.splitlines() if "held-out" in l][0]
+    held_out = [l for l in captured.out.splitlines() if "accuracy on the validation" in l][0]
     assert float(held_out.rsplit(" ", 1)[1].rstrip("%")) > 93
     assert "loss" in captured.err and "[####" in captured.err
     lines = (tmp_path / "curve.csv").read_text().splitlines()
-    assert lines[0] == "epoch,loss" and len(lines) == 16
+    assert lines[0] == "epoch,loss,validation_loss" and len(lines) == 16
 
 
 def test_train_rejects_bad_options(capsys):
-    assert main(["train", "seed-121", "--epochs", "0"]) == 2
+    assert main(["train", "seed-121", "--epochs", "-1"]) == 2
     assert main(["train", "layers:2-3-1:relu:squared"]) == 2
     assert main(["train", "seed-121", "--momentum", "0.5"]) == 2          # not the momentum optimizer
     assert main(["train", "seed-121", "--optimizer", "momentum", "--momentum", "1"]) == 2

@@ -1,23 +1,34 @@
-"""Training data: the seeds' worked points and scikit-learn's bundled handwritten digits."""
+"""Training data: the seeds' worked points, scikit-learn's bundled digits, a validation split."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from symbolic.errors import DeltapropError
 
 DATA_HINT = "pip install 'deltaprop[data]' (or: pip install scikit-learn)"
+#: Part of the digits held out for validation unless --validation says otherwise.
+DIGITS_VALIDATION = 0.2
 
 
 @dataclass
 class Dataset:
-    """``train``/``test`` map data names to arrays whose first axis is the sample."""
+    """``train``/``validation`` map data keys to arrays whose first axis is the sample."""
 
     name: str
     train: dict
-    test: dict
-    labels_key: str | None = None  # one-hot target name, for accuracy
+    validation: dict = field(default_factory=dict)
+    classes: bool = False       # the targets are classes: report accuracy
+
+    @property
+    def sizes(self) -> tuple[int, int]:
+        """(training samples, validation samples)."""
+        return samples(self.train), samples(self.validation)
+
+
+def samples(data: dict) -> int:
+    return len(next(iter(data.values()))) if data else 0
 
 
 def seed_point(network, point: dict) -> Dataset:
@@ -27,13 +38,13 @@ def seed_point(network, point: dict) -> Dataset:
     if missing:
         raise DeltapropError(f"{network.name}: the worked point gives no value for {missing[0]}")
     data = {n: np.array([float(point[n])]) for n in names}
-    return Dataset(f"{network.name} worked point", data, data)
+    return Dataset(f"{network.name} worked point", data)
 
 
-def digits(test_fraction: float = 0.2, seed: int = 0, dtype=np.float32) -> Dataset:
+def digits(validation: float = DIGITS_VALIDATION, seed: int = 0, dtype=np.float32) -> Dataset:
     """8×8 handwritten digits (1,797 images shipped inside scikit-learn; no download).
 
-    x is pixel/16 (batch × 64), t one-hot (batch × 10); a seeded shuffle holds out the test part.
+    x is pixel/16 (batch × 64), t one-hot (batch × 10); ``split`` holds out the validation part.
     """
     try:
         from sklearn.datasets import load_digits
@@ -41,10 +52,22 @@ def digits(test_fraction: float = 0.2, seed: int = 0, dtype=np.float32) -> Datas
         raise DeltapropError(f"--data digits needs scikit-learn, which is not installed: "
                              f"{DATA_HINT}") from None
     bunch = load_digits()
-    x = (bunch.data / 16.0).astype(dtype)
-    t = np.eye(10, dtype=dtype)[bunch.target]
-    order = np.random.default_rng(seed).permutation(len(x))
-    n_test = int(round(len(x) * test_fraction))
-    test, train = order[:n_test], order[n_test:]
-    return Dataset("digits (scikit-learn)", {"x": x[train], "t": t[train]},
-                   {"x": x[test], "t": t[test]}, labels_key="t")
+    data = {"x": (bunch.data / 16.0).astype(dtype), "t": np.eye(10, dtype=dtype)[bunch.target]}
+    train, held_out = split(data, validation, seed)
+    return Dataset("digits (scikit-learn)", train, held_out, classes=True)
+
+
+def split(data: dict, fraction: float, seed: int) -> tuple[dict, dict]:
+    """(training part, validation part): N × fraction samples, rounded half up, of a seeded shuffle
+    (``numpy.random.default_rng(seed).permutation(N)``, its first ones) are held out."""
+    n = samples(data)
+    if fraction == 0:
+        return data, {}
+    held = int(n * fraction + 0.5)
+    if held == 0 or held == n:
+        what = "no sample" if held == 0 else "every sample, leaving none to train on"
+        raise DeltapropError(f"--validation {fraction:g} of {n} sample{'s' * (n != 1)} holds out "
+                             f"{what} ({n} x {fraction:g} rounds to {held})")
+    order = np.random.default_rng(seed).permutation(n)
+    return ({k: v[order[held:]] for k, v in data.items()},
+            {k: v[order[:held]] for k, v in data.items()})
