@@ -24,6 +24,7 @@ from symbolic.program import Assignment
 from .initial import init_bounds
 from .naming import RESERVED, Namer, identifier
 from .pricing import executed_comment, program_cost
+from .rewrites import halve_sigmoid_inputs
 from .printer import HELPERS, MAX_OPERANDS, NumPyCodePrinter, chunks, grouped, number
 from .templates import render
 
@@ -62,6 +63,7 @@ class ScalarEmitter:
             self.namer(s, s.name)
         self.printer = NumPyCodePrinter(_NameMap(self.namer))
         self._lines: dict = {}
+        self.notes: dict = {}            # symbol -> its comment, for rewritten lines
         data = set(self.network.inputs) | set(self.network.targets)
         self.batched: set = set(data)
         self._mark_batched(self.network.forward)
@@ -95,7 +97,7 @@ class ScalarEmitter:
         if a not in self._lines:
             code = f"{self.namer(a.lhs)} = {self.code(a.rhs)}"
             node = self.derivation.delta_node.get(a.lhs)
-            note = f"d{self.network.loss_symbol}/d{node}" if node is not None else None
+            note = f"d{self.network.loss_symbol}/d{node}" if node is not None else self.notes.get(a.lhs)
             self._lines[a] = commented(code, note or f"{a.lhs} = {equation(a.rhs)}")
         return self._lines[a]
 
@@ -184,7 +186,13 @@ class ScalarEmitter:
                             reserved=[s.name for s in net.symbols])
         steps, grad_rhs = _split_gradients(list(bwd), set(grads))
         program = live(list(fwd) + steps, [net.loss_symbol] + _symbols_in(grad_rhs.values()))
-        forward_names = set(fwd.lhs)
+        self._mark_batched(program)
+        program, notes = halve_sigmoid_inputs(program, {net.loss_symbol}, self.batched,
+                                              grad_rhs.values())
+        self.notes.update(notes)
+        self._mark_batched(program)
+        backward_names = {a.lhs for a in bwd}
+        forward_names = {a.lhs for a in program if a.lhs not in backward_names}
         return ([a for a in program if a.lhs in forward_names],
                 [a for a in program if a.lhs not in forward_names], grad_rhs)
 

@@ -3,7 +3,8 @@
 - ``inline_copies``: assignments whose right side is a bare symbol or number disappear
   (``delta_z = delta_h`` when ∂h/∂z = 1), unless their name is an output.
 - ``eliminate_common_subexpressions``: every exact subexpression that occurs twice or more
-  in the program becomes one temporary, computed once before its first use.  Linear in the
+  in the program (a sum and its negation counting as one) becomes one temporary, computed once
+  before its first use.  Linear in the
   size of the program, so it runs on forward + backward programs of any size; SymPy's
   ``cse`` (quadratic, and blind to the δ structure anyway) is never called on whole programs.
 - ``optimize``: both, over the forward and backward programs together, split back apart.
@@ -47,38 +48,59 @@ def eliminate_common_subexpressions(program: Program, prefix: str = "c",
     takes that name instead and is computed once, where it is first needed.
     """
     counts: Counter = Counter()
+    keys = _SignedKeys()
     for a in program:
-        _count_subtrees(a.rhs, counts)
+        _count_subtrees(a.rhs, counts, keys)
     shared = {e for e, n in counts.items() if n > 1 and not _is_free(e)}
     if not shared:
         return program
     taken = {s.name for a in program for s in (a.lhs, *a.rhs.free_symbols)} | set(reserved)
     whole = _whole_right_sides(program, set(names))
-    named: dict[sp.Expr, sp.Symbol] = {}
+    named: dict[sp.Expr, sp.Expr] = {}          # key -> an expression with the key's value
     out: list[Assignment] = []
 
     def rebuild(e: sp.Expr, top: bool) -> sp.Expr:
         if e.is_Atom:
             return e
-        if e in named:
-            return named[e]
+        key, sign = keys(e)
+        if key in named:
+            return sign * named[key]
         args = [rebuild(x, False) for x in e.args]
         new = e.func(*args) if any(x is not y for x, y in zip(args, e.args)) else e
-        if e in shared and not top:
-            temp = whole.get(e) or sp.Symbol(fresh_name(f"{prefix}{len(named)}", taken))
-            out.append(Assignment(temp, new))
-            named[e] = temp
-            return temp
+        if key in shared and not top:
+            temp = (whole.get(e) if sign == 1 else None) or sp.Symbol(
+                fresh_name(f"{prefix}{len(named)}", taken))
+            out.append(Assignment(temp, sign * new))
+            named[key] = temp
+            return sign * temp
         return new
 
     for a in program:
         rhs = rebuild(a.rhs, True)
         if rhs == a.lhs:
             continue                      # computed earlier under its own name (δ_y = y − t)
-        if a.rhs in shared and a.rhs not in named:
-            named[a.rhs] = a.lhs          # the whole right side repeats later: reuse this name
+        key, sign = keys(a.rhs)
+        if key in shared and key not in named:
+            named[key] = sign * a.lhs     # the whole right side repeats later: reuse this name
         out.append(Assignment(a.lhs, rhs))
     return Program(out)
+
+
+class _SignedKeys:
+    """(key, sign) with e = sign·key: a sum and its negation share one key, the form met first
+    (exp(z − s) then t·(s − z): the key is z − s, and the loss subtracts t·c)."""
+
+    def __init__(self):
+        self.seen: set = set()
+
+    def __call__(self, e: sp.Expr) -> tuple[sp.Expr, int]:
+        if not e.is_Add or e in self.seen:
+            return e, 1
+        negated = -e
+        if negated in self.seen:
+            return negated, -1
+        self.seen.add(e)
+        return e, 1
 
 
 def _whole_right_sides(program: Program, names: set) -> dict:
@@ -104,14 +126,15 @@ def optimize(forward: Program, backward: Program, outputs: Iterable[sp.Symbol],
     return Program(combined[: last_forward + 1]), Program(combined[last_forward + 1:])
 
 
-def _count_subtrees(e: sp.Expr, counts: Counter) -> None:
+def _count_subtrees(e: sp.Expr, counts: Counter, keys) -> None:
     stack = [e]
     while stack:
         e = stack.pop()
         if e.is_Atom:
             continue
-        counts[e] += 1
-        if counts[e] == 1:
+        key = keys(e)[0]
+        counts[key] += 1
+        if counts[key] == 1:
             stack.extend(e.args)
 
 
