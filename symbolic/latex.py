@@ -17,6 +17,7 @@ import re
 from typing import Iterable, Mapping
 
 import sympy as sp
+from sympy.printing.conventions import split_super_sub
 from sympy.printing.latex import LatexPrinter, translate
 
 from .cost import split_fraction
@@ -101,17 +102,40 @@ def _sub(text: str) -> str:
     return f"_{text}" if len(text) == 1 else f"_{{{text}}}"
 
 
+def upright_name(part: str) -> str:
+    """One part of a name (base, sub- or superscript) in LaTeX: a Greek letter or a name with
+    a modifier as SymPy translates it (``alpha`` → \\alpha, ``xhat`` → \\hat{x}), a single
+    letter or a number as it is, and any other multi-letter name upright as one word
+    (``gate`` → \\mathrm{gate}), so that it never reads as a product g·a·t·e."""
+    tex = translate(part)
+    if tex != part or len(part) == 1 or part.isdigit():
+        return tex
+    return r"\mathrm{%s}" % part
+
+
 def textbook_name(name: str) -> str | None:
     """LaTeX for a textbook-style name, or None when the name follows no known pattern."""
     m = _LAYERED.match(name)
     if m:
         base, layer, idx = m.groups()
-        return f"{translate(base)}^{{({layer})}}{_sub(idx.replace('_', ','))}"
+        return f"{upright_name(base)}^{{({layer})}}{_sub(idx.replace('_', ','))}"
     m = _INDEXED.match(name)
     if m:
         base, idx = m.groups()
-        return f"{translate(base)}{_sub(idx)}"
+        return f"{upright_name(base)}{_sub(idx)}"
     return None
+
+
+def structured_name(name: str) -> str:
+    """A name of letters and digits with ``_``/``__``/``^`` parts (``w_out``, ``x__2``) as
+    base, subscripts and superscripts, each part through ``upright_name``."""
+    base, supers, subs = split_super_sub(name)
+    tex = upright_name(base)
+    if subs:
+        tex += "_{%s}" % ",".join(upright_name(s) for s in subs)
+    if supers:
+        tex += "^{%s}" % ",".join(upright_name(s) for s in supers)
+    return tex
 
 
 class TextbookLatexPrinter(LatexPrinter):
@@ -129,7 +153,7 @@ class TextbookLatexPrinter(LatexPrinter):
     def __init__(self, names: Mapping[str, str] | None = None, deltas: Mapping | None = None,
                  gradients: Mapping | None = None, loss: sp.Symbol | None = None,
                  order: Iterable[sp.Symbol] = (), params: Iterable[sp.Symbol] = ()):
-        super().__init__({"mul_symbol": None})
+        super().__init__({"mul_symbol": None, "min": -5, "max": 15})
         self.names = dict(names or {})
         self.deltas = dict(deltas or {})
         self.gradients = dict(gradients or {})
@@ -157,7 +181,7 @@ class TextbookLatexPrinter(LatexPrinter):
         if tex is not None:
             return tex
         if _STRUCTURED.fullmatch(expr.name):
-            return super()._print_Symbol(expr, style)
+            return structured_name(expr.name)
         return math_name(expr.name)
 
     def delta_name(self, node: sp.Symbol) -> str:
@@ -214,7 +238,7 @@ class TextbookLatexPrinter(LatexPrinter):
                 denom.insert(0, sp.Integer(coeff.q))
                 coeff = sp.Integer(coeff.p)
             else:                           # ½ (y − t)²
-                head, coeff = r"\frac{%s}{%s} " % (coeff.p, coeff.q), sp.S.One
+                head, coeff = self._print_Rational(coeff) + " ", sp.S.One
         if coeff != 1:
             numer.insert(0, coeff)
         top = self._join_factors(numer) if numer else "1"
@@ -251,6 +275,35 @@ class TextbookLatexPrinter(LatexPrinter):
     def _print_Heaviside(self, expr, exp=None):
         text = r"\left[%s > 0\right]" % self._print(expr.args[0])
         return text if exp is None else r"%s^{%s}" % (text, exp)
+
+    def _print_Integer(self, expr):
+        """Up to 15 digits exactly; longer ones (a spec allows 300) as 1.0 · 10^{40}."""
+        if abs(expr.p) < 10 ** 15:
+            return str(expr.p)
+        return self._print(sp.Float(expr, 15))
+
+    def _print_Rational(self, expr):
+        if expr.q == 1:
+            return self._print_Integer(expr)
+        sign = "- " if expr.p < 0 else ""
+        return r"%s\frac{%s}{%s}" % (sign, self._print_Integer(sp.Integer(abs(expr.p))),
+                                     self._print_Integer(sp.Integer(expr.q)))
+
+    def _print_own_latex(self, expr):
+        """SymPy's constants print themselves (``pi._latex`` → \\pi); this printer's own
+        ``printmethod`` would otherwise skip that and set ``\\text{\\Pi}``."""
+        return expr._latex(self)
+
+    _print_NumberSymbol = _print_ImaginaryUnit = _print_Infinity = _print_own_latex
+    _print_NegativeInfinity = _print_NaN = _print_ComplexInfinity = _print_own_latex
+
+    def _print_DiracDelta(self, expr, exp=None):
+        """Not δ(x), which would read as a δ term of backpropagation; its k-th derivative
+        as Dirac^{(k)}(x)."""
+        name = r"\operatorname{Dirac}"
+        if len(expr.args) > 1 and expr.args[1] != 0:
+            name += "^{(%s)}" % self._print(expr.args[1])
+        return self._function(name, expr.func(expr.args[0]), exp)
 
     def _function(self, name: str, expr, exp) -> str:
         args = ", ".join(self._print(a) for a in expr.args)
