@@ -13,8 +13,9 @@ in the .tex document only; Markdown keeps them for MathJax.
 """
 from __future__ import annotations
 
+import copy
 import re
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 import sympy as sp
 from sympy.printing.conventions import split_super_sub
@@ -160,6 +161,16 @@ class TextbookLatexPrinter(LatexPrinter):
         self.loss = loss
         self.rank = {s: i for i, s in enumerate(order)}
         self.params = frozenset(params)
+        self.values: Mapping | None = None
+        self.number: Callable[[float], str] = repr
+
+    def substituting(self, values: Mapping, number: Callable[[float], str]):
+        """A copy that prints each symbol of ``values`` as its number (``number(value)``, in
+        parentheses when negative), with ``\\cdot`` between all factors: the formula with the
+        numbers put in, as a worked example shows it."""
+        printer = copy.copy(self)
+        printer.values, printer.number = values, number
+        return printer
 
     @classmethod
     def for_network(cls, network, delta=None) -> "TextbookLatexPrinter":
@@ -171,6 +182,9 @@ class TextbookLatexPrinter(LatexPrinter):
 
     # -- names -----------------------------------------------------------------------------
     def _print_Symbol(self, expr, style="plain"):
+        if self.values is not None and expr in self.values:
+            text = self.number(self.values[expr])
+            return rf"\left({text}\right)" if text.startswith("-") or " " in text else text
         if expr.name in self.names:
             return self.names[expr.name]
         if expr in self.deltas:
@@ -239,6 +253,7 @@ class TextbookLatexPrinter(LatexPrinter):
                 coeff = sp.Integer(coeff.p)
             else:                           # ½ (y − t)²
                 head, coeff = self._print_Rational(coeff) + " ", sp.S.One
+                head += r"\cdot " if self.values is not None else ""
         if coeff != 1:
             numer.insert(0, coeff)
         top = self._join_factors(numer) if numer else "1"
@@ -253,7 +268,8 @@ class TextbookLatexPrinter(LatexPrinter):
             text = self._print(f)
             if f.is_Add or (f.is_Number and f.is_negative and parts):
                 text = r"\left(%s\right)" % text
-            if parts and (text[0].isdigit() or parts[-1][-1].isdigit() and f.is_Number):
+            numeric = self.values is not None or text[0].isdigit()
+            if parts and (numeric or parts[-1][-1].isdigit() and f.is_Number):
                 parts.append(r"\cdot " + text)
             else:
                 parts.append(text)
@@ -318,6 +334,8 @@ def latex(expr, printer: TextbookLatexPrinter | None = None) -> str:
 
 # -- line breaking ---------------------------------------------------------------------------
 _COMMAND = re.compile(r"\\([A-Za-z]+)")
+_NAMED_FUNCTION = re.compile(
+    r"\\(a?(?:tanh|sinh|cosh|tan|sin|cos)|log|exp|max|min|sign)(?![A-Za-z])")
 
 
 def visual_width(tex: str) -> float:
@@ -330,10 +348,13 @@ def visual_width(tex: str) -> float:
     scripts = re.findall(r"[_^](\{(?:[^{}]|\{[^{}]*\})*\}|.)", text)
     script_width = sum(visual_width(s.strip("{}")) for s in scripts)
     text = re.sub(r"[_^](\{(?:[^{}]|\{[^{}]*\})*\}|.)", "", text)
+    text = _NAMED_FUNCTION.sub(r"\1", text)      # \tanh is four letters wide, \sigma one
+    text = text.replace(r"\cdot", "-")           # spaced like a binary minus
     text = _COMMAND.sub("c", text)
     text = re.sub(r"[{}\s]", "", text)
     operators = len(re.findall(r"[=+\-]", text))
-    return len(text) + operators + 0.7 * script_width
+    narrow = len(re.findall(r"[\d.]", text))     # digits and points: numbers of a worked example
+    return len(text) - 0.2 * narrow + operators + 0.7 * script_width
 
 
 def break_terms(items: list[tuple[str, str]], width: float, lead: bool = False) -> list[str]:
