@@ -19,8 +19,9 @@ import sympy as sp
 
 from .cost import network_costs
 from .delta import derive_delta
-from .document import (LINE_WIDTH, Code, Display, Grid, Heading, Math, Row, Section, Table,
-                       Text, comment_text, md_title, render_blocks, shell_word, tex_title)
+from .document import (LINE_WIDTH, Code, Display, Heading, Math, Row, Section, Table, Text,
+                       comment_text, md_title, render_blocks, shell_word, side_by_side,
+                       tex_title)
 from .errors import DeltapropError
 from .evaluate import evaluate, run
 from .latex import TextbookLatexPrinter, visible, visual_width
@@ -214,7 +215,7 @@ class Derivation:
         sec.blocks.append(Text([
             "Each edge of the graph contributes one local derivative, the derivative of a node's "
             "equation with respect to one of its arguments, the others held fixed:"]))
-        sec.blocks.append(self.local_derivatives())
+        sec.blocks += self.local_derivatives()
         if self.abbreviations:
             where = [Math(f"{self.tex(name)} = {self.printer.doprint(sub)}")
                      for name, sub in self.abbreviations]
@@ -243,13 +244,13 @@ class Derivation:
         order = {s: i for i, s in enumerate(self.network.symbols)}
         return sorted(edges, key=lambda e: (-order[e.consumer], order[e.producer]))
 
-    def local_derivatives(self) -> Grid:
+    def local_derivatives(self) -> list:
         """Each local derivative once: ∂z3/∂w5 = h1, ∂z3/∂h1 = w5, ... one group per node."""
         groups: dict = {}
         for e in self.shown_edges:
             groups.setdefault(e.consumer, []).append(
                 Row(self.local(e), [[self.sum_items(e.partial)]]))
-        return Grid(list(groups.values()))
+        return side_by_side(list(groups.values()))
 
     def local(self, edge, inline: bool = False) -> str:
         """∂u/∂v of one edge; out of the loss ∂ℓ/∂v when ℓ names the loss expression."""
@@ -281,7 +282,7 @@ class Derivation:
         v = next(e.producer for e in graph.out_edges(loss) if len(graph.in_edges(e.producer)) > 1)
         args = ", ".join(self.tex(s) for s in net.dependencies(net.loss))
         return [Text([
-            "Here ", Math(ell), " is the loss written as a function of the nodes it uses, ",
+            "Here ", Math(ell), " is the loss written as a function of the symbols it uses, ",
             Math(f"{self.tex(loss)} = {ell}({args})"), ", so that ",
             Math(r"\partial %s/\partial %s" % (ell, self.tex(v))),
             " holds its other arguments fixed, while ", Math(self.d(loss, v, inline=True)),
@@ -322,9 +323,11 @@ class Derivation:
         if len(shown) < len(nodes):
             sec.blocks.append(Text([f"Shown: one δ per layer; the other "
                                     f"{len(nodes) - len(shown):,} have the same form."]))
+        sec.blocks += self.target_sum_note()
         sec.blocks.append(Text(["Every gradient in δ form:"]))
         params = self.params_shown
-        sec.blocks.append(Grid([[self.gradient_row(p) for p in params]], max_columns=2))
+        sec.blocks += side_by_side([[self.gradient_row(p) for p in params]], max_columns=2,
+                                   keep_order=True)
         if len(params) < len(net.params):
             sec.blocks.append(Text([f"and likewise for the other "
                                     f"{len(net.params) - len(params):,} parameters."]))
@@ -341,6 +344,27 @@ class Derivation:
         v = max(nodes, key=lambda v: len(graph.in_edges(v)))
         chain = " + ".join(self.edge_term(e, inline=True) for e in graph.in_edges(v))
         return [", for example ", Math(f"{self.tex(self.delta.delta[v])} = {chain}")]
+
+    def target_sum_note(self) -> list:
+        """The textbook form where the targets' sum t_1 + ... + t_k appears (softmax with
+        cross-entropy): with targets that sum to 1 it is 1, and δ_z = a − t."""
+        targets = self.network.targets
+        if len(targets) < 2:
+            return []
+        total, sweep = sp.Add(*targets), self.delta.program.as_dict()
+        ones = {self.delta.delta[v]: sp.S.One for v in self.delta.delta
+                if sweep[self.delta.delta[v]] == total}
+        changed = []
+        for v in self.delta_nodes:
+            d = self.delta.delta[v]
+            simpler = sweep[d].xreplace(ones).xreplace({total: sp.S.One})
+            if d not in ones and simpler != sweep[d]:
+                changed.append(Math(f"{self.tex(d)} = {self.tex(simpler)}"))
+        if not changed:
+            return []
+        named = [Math(f"{self.tex(d)} = 1") for d in ones] + [Math(f"{self.tex(total)} = 1")]
+        return [Text(["When the targets sum to 1 (one-hot labels or probabilities), ",
+                      *_joined(named[:1]), ", and these read ", *_joined(changed), "."])]
 
     @cached_property
     def delta_nodes(self) -> list:
@@ -431,9 +455,9 @@ class Derivation:
         sec.blocks.append(Text(["and the gradients"]))
         params = self.params_shown
         gradients = self.delta.program.as_dict()
-        sec.blocks.append(Grid([[self.value_row(self.delta.gradient[p],
-                                                gradients[self.delta.gradient[p]])
-                                 for p in params]], max_columns=2))
+        sec.blocks += side_by_side([[self.value_row(self.delta.gradient[p],
+                                                    gradients[self.delta.gradient[p]])
+                                     for p in params]], max_columns=2, keep_order=True)
         summary = [Math(f"{self.d(loss, p, inline=True)} = {self.fmt(self.gradient_value(p))}")
                    for p in params]
         sec.blocks.append(Text(["In short: ", *_joined(summary), "."]))

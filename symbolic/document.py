@@ -14,6 +14,8 @@ from .latex import break_terms, pdflatex_unicode, visible, visual_width
 
 #: Width of a display line, in average math characters (A4, 11 pt, 2.2 cm margins).
 LINE_WIDTH = 72
+#: The space ``align`` leaves between two column pairs, in the same characters.
+GRID_GAP = 10
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ class Grid:
         """Per display row, its (left, right) lines; cells after the first of a row are folded
         into ``right`` after ``&`` (an ``align`` with several column pairs)."""
         cells = [row for group in self.groups for row in group]
-        gap = 6
+        gap = GRID_GAP
         fitting = [row_width(r) + gap for r in cells if row_width(r) + gap <= width / 2]
         columns = max(1, min(self.max_columns, int(width // max(fitting, default=width))))
         out, line = [], []
@@ -117,6 +119,21 @@ class Grid:
                     out.append(_packed(line))
                     line = []
         return out + ([_packed(line)] if line else [])
+
+
+def side_by_side(groups: list[list[Row]], max_columns: int = 4, keep_order: bool = False,
+                 width: float = LINE_WIDTH) -> list:
+    """Blocks for ``groups`` of rows: a ``Grid`` of the rows short enough to stand two or more
+    to a line, then a ``Display`` of the others (an ``align`` shares its column widths between
+    all its lines, so a long row among short ones would push them off the page).  With
+    ``keep_order``, one ``Display`` of all rows as soon as one is long."""
+    rows = [r for g in groups for r in g]
+    fits = {id(r): row_width(r) + GRID_GAP <= width / 2 for r in rows}
+    if sum(fits.values()) < 2 or (keep_order and not all(fits.values())):
+        return [Display(rows)]
+    short = [g for g in ([r for r in g if fits[id(r)]] for g in groups) if g]
+    long = [r for r in rows if not fits[id(r)]]
+    return [Grid(short, max_columns)] + ([Display(long)] if long else [])
 
 
 def row_width(row: Row) -> float:

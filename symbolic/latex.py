@@ -256,17 +256,20 @@ class TextbookLatexPrinter(LatexPrinter):
                 head += r"\cdot " if self.values is not None else ""
         if coeff != 1:
             numer.insert(0, coeff)
-        top = self._join_factors(numer) if numer else "1"
+        top = self._join_factors(numer, whole=bool(denom)) if numer else "1"
         if denom:
-            return head + r"\frac{%s}{%s}" % (top, self._join_factors(denom))
+            return head + r"\frac{%s}{%s}" % (top, self._join_factors(denom, whole=True))
         return head + top
 
-    def _join_factors(self, factors: list) -> str:
+    def _join_factors(self, factors: list, whole: bool = False) -> str:
+        """Factors side by side; a sum in parentheses unless it is ``whole`` numerator or
+        denominator of a fraction, alone there (1/(e^{-z} + 1), not 1/((e^{-z} + 1)))."""
         factors = sorted(factors, key=self._factor_key)
+        bare = whole and len(factors) == 1
         parts: list[str] = []
         for f in factors:
             text = self._print(f)
-            if f.is_Add or (f.is_Number and f.is_negative and parts):
+            if (f.is_Add and not bare) or (f.is_Number and f.is_negative and parts):
                 text = r"\left(%s\right)" % text
             numeric = self.values is not None or text[0].isdigit()
             if parts and (numeric or parts[-1][-1].isdigit() and f.is_Number):

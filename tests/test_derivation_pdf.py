@@ -44,8 +44,9 @@ def test_seed_product_pdf_shows_the_seed_numbers(tmp_path):
     compile_tex(tmp_path, "seed-product", text)
     words = " ".join(pdf_text(tmp_path / "seed-product.pdf").split())
     assert "∂z/∂w = 18 and ∂z/∂b = 63" in words
-    assert "w ← 3 − 0.1 · 18 = 1.2" in words
-    assert "b ← 4 − 0.1 · 63 = −2.3" in words
+    assert "x = 2w + 3b = 2 · 3 + 3 · 4 = 18" in words
+    assert "= 3 − 0.1 · 18 = 1.2" in words
+    assert "= 4 − 0.1 · 63 = −2.3" in words
 
 
 def test_large_network_fits_the_page(tmp_path):
