@@ -217,9 +217,9 @@ class Derivation:
             "equation with respect to one of its arguments, the others held fixed:"]))
         sec.blocks += self.local_derivatives()
         if self.abbreviations:
-            where = [Math(f"{self.tex(name)} = {self.printer.doprint(sub)}")
-                     for name, sub in self.abbreviations]
-            sec.blocks.append(Text(["where ", *_joined(where), "."]))
+            sec.blocks.append(Text(["where"]))
+            sec.blocks.append(Display([Row(self.tex(name), [[[("", self.printer.doprint(sub))]]])
+                                       for name, sub in self.abbreviations]))
         sec.blocks += self.loss_expression_note()
         sec.blocks.append(Text([
             "The gradient of the loss with respect to a weight is the product of the local "
