@@ -35,6 +35,7 @@ MAX_ROWS = 40           # forward equations / δ terms listed before grouping by
 MAX_SUM_TERMS = 12      # longer sums print as  a + b + c + ⋯ + z  (n terms)
 MAX_NAMES = 24          # longer lists of names print as  a, b, c, …, z (n)
 ABBREVIATE_WIDTH = 40   # a term wider than this gets its long function arguments named
+MAX_ABBREVIATIONS = 12  # ξ_1, ..., ξ_12 at most
 
 
 class Derivation:
@@ -103,6 +104,14 @@ class Derivation:
             return expr
         return expr.xreplace({sub: name for name, sub in self.abbreviations})
 
+    def _longest_argument(self, expr: sp.Expr) -> sp.Expr | None:
+        """The function argument of ``expr`` that prints widest (ties: by its LaTeX)."""
+        printed = {self.printer.doprint(a): a for f in expr.atoms(sp.Function) for a in f.args
+                   if not a.is_Atom}
+        if not printed:
+            return None
+        return printed[min(printed, key=lambda t: (-visual_width(t), t))]
+
     def abbreviation_candidates(self) -> list[sp.Expr]:
         """The expressions the document prints whole: shown local derivatives, forward right
         sides and δ terms."""
@@ -119,16 +128,15 @@ class Derivation:
         letter = _free_letter({self.printer.doprint(s) for s in self.network.symbols})
         for expr in self.abbreviation_candidates():
             partial = expr.xreplace({sub: name for name, sub in found})
-            while _widest_piece(self.printer, partial) > ABBREVIATE_WIDTH:
-                args = sorted((a for f in partial.atoms(sp.Function) for a in f.args
-                               if not a.is_Atom),
-                              key=lambda a: visual_width(self.printer.doprint(a)), reverse=True)
-                if not args:
+            while (len(found) < MAX_ABBREVIATIONS
+                   and _widest_piece(self.printer, partial) > ABBREVIATE_WIDTH):
+                argument = self._longest_argument(partial)
+                if argument is None:
                     break
                 name = sp.Symbol(f"{letter}⟨{len(found) + 1}⟩")
                 self.printer.names[name.name] = r"%s_{%d}" % (letter, len(found) + 1)
-                found.append((name, args[0]))
-                partial = partial.xreplace({args[0]: name})
+                found.append((name, argument))
+                partial = partial.xreplace({argument: name})
         return found
 
     def d(self, top, bottom, inline: bool = False) -> str:
@@ -221,10 +229,6 @@ class Derivation:
             sec.blocks.append(Display([Row(self.tex(name), [[[("", self.printer.doprint(sub))]]])
                                        for name, sub in self.abbreviations]))
         sec.blocks += self.loss_expression_note()
-        sec.blocks.append(Text([
-            "The gradient of the loss with respect to a weight is the product of the local "
-            "derivatives along a path from the loss down to the weight, summed over all such "
-            "paths; in the values of the forward pass:"]))
         if self.requested is None and self.large:
             sec.blocks.append(Text([
                 f"The network has {len(net.params):,} parameters and {self.path_terms:,} "
@@ -232,6 +236,10 @@ class Derivation:
                 *self.names(self.weights),
                 ". The others follow the same pattern with other indices; the shared δ terms "
                 "below give every gradient."]))
+        sec.blocks.append(Text([
+            "The gradient of the loss with respect to a weight is the product of the local "
+            "derivatives along a path from the loss down to the weight, summed over all such "
+            "paths; in the values of the forward pass:"]))
         counts = net.graph.path_counts
         for p in self.weights:
             sec.blocks += self.weight_blocks(p, loss, counts.get(p, 0))
