@@ -57,8 +57,9 @@ class Derivation:
         self.at = _check_point(network, at) if at is not None else None
         if lr is not None and self.at is None:
             raise DeltapropError("--lr needs a point: give the values with --at NAME=VALUE,...")
-        if lr is not None and not math.isfinite(lr):
-            raise DeltapropError(f"--lr: {lr} is not a finite number")
+        if lr is not None and not (math.isfinite(lr) and lr > 0):
+            raise DeltapropError(f"--lr: {lr} is not a positive finite number (a step "
+                                 "against the gradient needs a learning rate above 0)")
         self.lr = lr
 
     # -- what is shown -----------------------------------------------------------------------
@@ -449,8 +450,9 @@ class Derivation:
     def example_section(self) -> Section:
         net, values, loss = self.network, self.values, self.network.loss_symbol
         given = list(net.inputs + net.targets + net.params)
-        point = [Math(f"{self.tex(s)} = {self.fmt(values[s])}") for s in given[:MAX_WEIGHTS]]
-        if len(given) > MAX_WEIGHTS:
+        limit = MAX_WEIGHTS if self.large else len(given)     # small networks: every value
+        point = [Math(f"{self.tex(s)} = {self.fmt(values[s])}") for s in given[:limit]]
+        if len(given) > limit:
             point.append(f"... ({len(given):,} values)")
         sec = Section("Worked example")
         sec.blocks.append(Text(["At ", *_joined(point), ", the forward pass gives"]))

@@ -64,7 +64,8 @@ def test_seed_product_sums_over_two_paths_and_gives_the_seed_numbers():
     # formula = the numbers put in = value, as the seed writes y · 2 = 18
     assert r"x &= 2 w + 3 b = 2 \cdot 3 + 3 \cdot 4 = 18" in md
     assert r"z &= x y = 18 \cdot 9 = 162" in md
-    assert r"\frac{\partial z}{\partial b} &= 3 \delta_{x} + 2 \delta_{y} = 3 \cdot 9 + 2 \cdot 18 = 63" in md
+    assert (r"\frac{\partial z}{\partial b} &= 3 \delta_{x} + 2 \delta_{y} = "
+            r"3 \cdot 9 + 2 \cdot 18 = 63") in md
 
 
 @pytest.mark.parametrize("name", list(EXAMPLES))
@@ -147,6 +148,9 @@ def test_representatives_one_per_layer_and_kind():
     ({"at": {"w": 3, "b": 4, "x": 1}}, "x is a node"),
     ({"at": {"w": 3, "b": float("nan")}}, "not a finite number"),
     ({"lr": 0.1}, "--lr needs a point"),
+    ({"at": {"w": 3, "b": 4}, "lr": -1}, "--lr: -1 is not a positive finite number"),
+    ({"at": {"w": 3, "b": 4}, "lr": 0}, "--lr: 0 is not a positive finite number"),
+    ({"at": {"w": 3, "b": 4}, "lr": float("inf")}, "--lr: inf is not a positive"),
 ])
 def test_bad_requests_raise_one_clear_error(kwargs, message):
     with pytest.raises(DeltapropError, match=re.escape(message)):
