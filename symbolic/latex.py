@@ -231,6 +231,8 @@ class TextbookLatexPrinter(LatexPrinter):
     def _factor_key(self, factor):
         if factor.is_Number:
             return (0, 0)
+        if factor.is_number:     # π, e, √2, log 2 before the symbols: π x, √2 z
+            return (0, 1)
         if factor in self.deltas:
             return (1, 0)
         base = factor.base if factor.is_Pow else factor
