@@ -70,7 +70,7 @@ class Row:
             return [(self.lhs, " ".join(joined))]
         out: list[tuple[str, str]] = []
         for rel, segment, whole in zip(relations, self.segments, joined):
-            if out and visual_width(f"{out[-1][1]} {whole}") <= room:
+            if out and visual_width(f"{out[-1][1]} {whole}") <= 0.95 * room:
                 out[-1] = (out[-1][0], f"{out[-1][1]} {whole}")     # short segments share
                 continue
             for i, line in enumerate(break_lines(segment, room)):

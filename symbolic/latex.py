@@ -359,7 +359,7 @@ def visual_width(tex: str) -> float:
     text = re.sub(r"[{}\s]", "", text)
     operators = len(re.findall(r"[=+\-]", text))
     narrow = len(re.findall(r"[\d.]", text))     # digits and points: numbers of a worked example
-    return len(text) - 0.2 * narrow + operators + 0.7 * script_width
+    return len(text) - 0.12 * narrow + operators + 0.7 * script_width
 
 
 def break_terms(items: list[tuple[str, str]], width: float, lead: bool = False) -> list[str]:
