@@ -19,11 +19,12 @@ import sympy as sp
 
 from .cost import network_costs
 from .delta import derive_delta
-from .document import (Code, Display, Heading, Math, Row, Section, Table, Text, comment_text,
-                       md_title, render_blocks, shell_word, tex_title)
+from .document import (LINE_WIDTH, Code, Display, Heading, Math, Row, Section, Table, Text,
+                       comment_text, md_title, render_blocks, shell_word, side_by_side,
+                       tex_title)
 from .errors import DeltapropError
-from .evaluate import run
-from .latex import TextbookLatexPrinter, visible
+from .evaluate import evaluate, run
+from .latex import TextbookLatexPrinter, visible, visual_width
 from .naive import ChainPath, DEFAULT_PATH_LIMIT, count_path_terms, derive_naive
 from .network import Network
 
@@ -32,6 +33,9 @@ MAX_PATH_TERMS = 64     # more chain-rule terms in all than this: representative
 MAX_PATHS_SHOWN = 6     # paths written out per weight
 MAX_ROWS = 40           # forward equations / δ terms listed before grouping by layer
 MAX_SUM_TERMS = 12      # longer sums print as  a + b + c + ⋯ + z  (n terms)
+MAX_NAMES = 24          # longer lists of names print as  a, b, c, …, z (n)
+ABBREVIATE_WIDTH = 40   # a term wider than this gets its long function arguments named
+MAX_ABBREVIATIONS = 12  # ξ_1, ..., ξ_12 at most
 
 
 class Derivation:
@@ -53,8 +57,9 @@ class Derivation:
         self.at = _check_point(network, at) if at is not None else None
         if lr is not None and self.at is None:
             raise DeltapropError("--lr needs a point: give the values with --at NAME=VALUE,...")
-        if lr is not None and not math.isfinite(lr):
-            raise DeltapropError(f"--lr: {lr} is not a finite number")
+        if lr is not None and not (math.isfinite(lr) and lr > 0):
+            raise DeltapropError(f"--lr: {lr} is not a positive finite number (a step "
+                                 "against the gradient needs a learning rate above 0)")
         self.lr = lr
 
     # -- what is shown -----------------------------------------------------------------------
@@ -87,25 +92,69 @@ class Derivation:
         """Forward values, δ values and gradients at the point ``at``."""
         if self.at is None:
             return None
-        return run(self.delta.program, run(self.network.forward, self.at))
+        values = run(self.delta.program, run(self.network.forward, self.at))
+        return {**values, **{name: evaluate(sub, values) for name, sub in self.abbreviations}}
 
     # -- printing helpers --------------------------------------------------------------------
     def tex(self, expr) -> str:
-        return self.printer.doprint(expr)
+        return self.printer.doprint(self.shorten(expr))
+
+    def shorten(self, expr):
+        """``expr`` with every abbreviated subexpression replaced by its name (ξ_1, ...)."""
+        if not self.abbreviations or not isinstance(expr, sp.Basic):
+            return expr
+        return expr.xreplace({sub: name for name, sub in self.abbreviations})
+
+    def _longest_argument(self, expr: sp.Expr) -> sp.Expr | None:
+        """The function argument of ``expr`` that prints widest (ties: by its LaTeX)."""
+        printed = {self.printer.doprint(a): a for f in expr.atoms(sp.Function) for a in f.args
+                   if not a.is_Atom}
+        if not printed:
+            return None
+        return printed[min(printed, key=lambda t: (-visual_width(t), t))]
+
+    def abbreviation_candidates(self) -> list[sp.Expr]:
+        """The expressions the document prints whole: shown local derivatives, forward right
+        sides and δ terms."""
+        sweep = self.delta.program.as_dict()
+        return ([e.partial for e in self.shown_edges] + [a.rhs for a in self.forward_shown]
+                + [sweep[self.delta.delta[v]] for v in self.delta_nodes])
+
+    @cached_property
+    def abbreviations(self) -> list[tuple[sp.Symbol, sp.Expr]]:
+        """(name, subexpression) for the arguments of functions inside local derivatives too
+        long for a line (a GELU's tanh argument): the largest first, until every piece fits.
+        The names print as ξ_1, ξ_2, ... (or another letter no symbol of the network uses)."""
+        found: list[tuple[sp.Symbol, sp.Expr]] = []
+        letter = _free_letter({self.printer.doprint(s) for s in self.network.symbols})
+        for expr in self.abbreviation_candidates():
+            partial = expr.xreplace({sub: name for name, sub in found})
+            while (len(found) < MAX_ABBREVIATIONS
+                   and _widest_piece(self.printer, partial) > ABBREVIATE_WIDTH):
+                argument = self._longest_argument(partial)
+                if argument is None:
+                    break
+                name = sp.Symbol(f"{letter}⟨{len(found) + 1}⟩")
+                self.printer.names[name.name] = r"%s_{%d}" % (letter, len(found) + 1)
+                found.append((name, argument))
+                partial = partial.xreplace({argument: name})
+        return found
 
     def d(self, top, bottom, inline: bool = False) -> str:
         return self.printer.partial(top, bottom, inline)
 
-    def sum_items(self, expr: sp.Expr) -> list[tuple[str, str]]:
+    def sum_items(self, expr: sp.Expr, printer: TextbookLatexPrinter | None = None
+                  ) -> list[tuple[str, str]]:
         """A sum as (operator, term) items in textbook order, shortened when very long."""
+        printer, expr = printer or self.printer, self.shorten(expr)
         if not expr.is_Add:
-            return [("", self.tex(expr))]
+            return [("", printer.doprint(expr))]
         items = []
         for term in self.printer._as_ordered_terms(expr):
             if term.could_extract_minus_sign():
-                items.append(("-", self.tex(-term)))
+                items.append(("-", printer.doprint(-term)))
             else:
-                items.append(("+", self.tex(term)))
+                items.append(("+", printer.doprint(term)))
         if len(items) > MAX_SUM_TERMS:
             count = ("", r"\quad\text{(%d terms)}" % len(items))
             items = items[:3] + [("+", r"\cdots")] + items[-1:] + [count]
@@ -113,10 +162,10 @@ class Derivation:
 
     def factor_items(self, factors: Sequence[sp.Expr]) -> list[tuple[str, str]]:
         """A product in path order, ``\\cdot`` between factors, unit factors left out."""
-        shown = [f for f in factors if f != 1] or [sp.S.One]
+        shown = [self.shorten(f) for f in factors if f != 1] or [sp.S.One]
         items = []
         for f in shown:
-            text = self.tex(f)
+            text = self.printer.doprint(f)
             if f.is_Add or f.could_extract_minus_sign():
                 text = r"\left(%s\right)" % text
             items.append(((r"\cdot" if items else ""), text))
@@ -159,90 +208,172 @@ class Derivation:
                                     " for one sample."]))
         return sec
 
-    def names(self, symbols) -> list:
+    def names(self, symbols, limit: int = MAX_NAMES) -> list:
+        """``symbols`` as inline math, each its own piece so that a long list wraps; in full up
+        to ``limit`` names, else the first three, …, the last and the count."""
         if not symbols:
             return ["(none)"]
-        if len(symbols) > 8:
-            return [Math(f"{self.tex(symbols[0])}, \\dots, {self.tex(symbols[-1])}"),
-                    f" ({len(symbols)})"]
-        return [Math(", ".join(self.tex(s) for s in symbols))]
+        if len(symbols) <= limit:
+            return _joined([Math(self.tex(s)) for s in symbols], last=", ")
+        head = _joined([Math(self.tex(s)) for s in symbols[:3]], last=", ")
+        return head + [", …, ", Math(self.tex(symbols[-1])), f" ({len(symbols):,})"]
 
     def paths_section(self) -> Section:
         net, loss = self.network, self.network.loss_symbol
         sec = Section("Chain rule along every path")
         sec.blocks.append(Text([
-            "Each edge of the graph contributes one local derivative. The gradient of the "
-            "loss with respect to a weight is the product of the local derivatives along a "
-            "path from the loss down to the weight, summed over all such paths."]))
+            "Each edge of the graph contributes one local derivative, the derivative of a node's "
+            "equation with respect to one of its arguments, the others held fixed:"]))
+        sec.blocks += self.local_derivatives()
+        if self.abbreviations:
+            sec.blocks.append(Text(["where"]))
+            sec.blocks.append(Display([Row(self.tex(name), [[[("", self.printer.doprint(sub))]]])
+                                       for name, sub in self.abbreviations]))
+        sec.blocks += self.loss_expression_note()
         if self.requested is None and self.large:
             sec.blocks.append(Text([
                 f"The network has {len(net.params):,} parameters and {self.path_terms:,} "
                 "path products in all, so one representative weight per layer is derived here: ",
-                Math(", ".join(self.tex(p) for p in self.weights)),
+                *self.names(self.weights),
                 ". The others follow the same pattern with other indices; the shared δ terms "
                 "below give every gradient."]))
+        sec.blocks.append(Text([
+            "The gradient of the loss with respect to a weight is the product of the local "
+            "derivatives along a path from the loss down to the weight, summed over all such "
+            "paths; in the values of the forward pass:"]))
         counts = net.graph.path_counts
         for p in self.weights:
             sec.blocks += self.weight_blocks(p, loss, counts.get(p, 0))
         return sec
 
+    @cached_property
+    def shown_edges(self) -> list:
+        """Edges on the paths written out, grouped by consumer from the loss backwards."""
+        edges = _unique_edges(q for p in self.weights for q in self.paths.get(p, ()))
+        order = {s: i for i, s in enumerate(self.network.symbols)}
+        return sorted(edges, key=lambda e: (-order[e.consumer], order[e.producer]))
+
+    def local_derivatives(self) -> list:
+        """Each local derivative once: ∂z3/∂w5 = h1, ∂z3/∂h1 = w5, ... one group per node."""
+        groups: dict = {}
+        for e in self.shown_edges:
+            groups.setdefault(e.consumer, []).append(
+                Row(self.local(e), [[self.sum_items(e.partial)]]))
+        return side_by_side(list(groups.values()))
+
+    def local(self, edge, inline: bool = False) -> str:
+        """∂u/∂v of one edge; out of the loss ∂ℓ/∂v when ℓ names the loss expression."""
+        if edge.consumer == self.network.loss_symbol and self.loss_expression:
+            top, bottom = self.loss_expression, self.tex(edge.producer)
+            form = r"\partial %s/\partial %s" if inline else r"\frac{\partial %s}{\partial %s}"
+            return form % (top, bottom)
+        return self.d(edge.consumer, edge.producer, inline)
+
+    @cached_property
+    def loss_expression(self) -> str | None:
+        """``\\ell`` when a node is used by the loss directly and through other nodes too (the
+        softmax's z): there the loss expression's partial ∂ℓ/∂z and the total ∂L/∂z differ, so
+        they get two symbols; None when every such partial is the total derivative."""
+        graph, loss = self.network.graph, self.network.loss_symbol
+        mixed = any(len(graph.in_edges(e.producer)) > 1 for e in graph.out_edges(loss))
+        if not mixed:
+            return None
+        taken = {self.tex(s) for s in self.network.symbols}
+        return next(c for c in (r"\ell", r"\tilde{\ell}", r"\hat{\ell}", r"\mathcal{L}_0")
+                    if c not in taken)
+
+    def loss_expression_note(self) -> list:
+        """What ℓ means, shown on the first node where ∂ℓ/∂v and ∂L/∂v differ."""
+        if self.loss_expression is None:
+            return []
+        net, ell, graph = self.network, self.loss_expression, self.network.graph
+        loss = net.loss_symbol
+        v = next(e.producer for e in graph.out_edges(loss) if len(graph.in_edges(e.producer)) > 1)
+        args = ", ".join(self.tex(s) for s in net.dependencies(net.loss))
+        return [Text([
+            "Here ", Math(ell), " is the loss written as a function of the symbols it uses, ",
+            Math(f"{self.tex(loss)} = {ell}({args})"), ", so that ",
+            Math(r"\partial %s/\partial %s" % (ell, self.tex(v))),
+            " holds its other arguments fixed, while ", Math(self.d(loss, v, inline=True)),
+            " is the whole change of the loss with ", Math(self.tex(v)),
+            ", along every path."])]
+
     def weight_blocks(self, p, loss, count: int) -> list:
+        """A heading and ∂L/∂p = Σ over paths of ∂-products = the same in node values."""
         blocks: list = [Heading([Math(self.d(loss, p, inline=True))])]
         if count == 0:
             return blocks + [Text([Math(self.tex(p)),
                                    " does not reach the loss: its gradient is 0."])]
         paths = self.paths[p]
-        route = lambda path: r" \to ".join(self.tex(v) for v in path.nodes)  # noqa: E731
-        text = [Math(self.tex(p)), f" reaches the loss along {count:,} path"
-                + ("s" if count > 1 else "") + ": "]
-        text += _joined([Math(route(q)) for q in paths[:3]])
-        if count > 3:
-            text.append(f", and {count - 3:,} more")
-        blocks.append(Text(text + ["."]))
-        more = count - len(paths)
-        groups = [[(("+" if i and not j else ""), self.d(e.consumer, e.producer))
+        groups = [[(("+" if i and not j else ""), self.local(e))
                    for j, e in enumerate(q.edges)] for i, q in enumerate(paths)]
         values = [self.factor_items(q.factors) for q in paths]
-        for i, v in enumerate(values[1:], 1):
+        for v in values[1:]:
             v[0] = ("+", v[0][1])
+        more = count - len(paths)
         if more:
             tail = [("+", r"\cdots"), ("", r"\quad\text{(%s more paths)}" % f"{more:,}")]
             groups.append(tail)
             values.append(list(tail))
-        lhs = self.d(loss, p)
-        blocks.append(Display([Row(lhs, [groups])]))
-        edges = _unique_edges(paths)
-        blocks.append(Text(["with the local derivatives"]))
-        blocks.append(Display([Row(self.d(e.consumer, e.producer),
-                                   [[[("", self.tex(e.partial))]]]) for e in edges]))
-        blocks.append(Text(["so that, in the values of the forward pass,"]))
-        blocks.append(Display([Row(lhs, [values])]))
-        return blocks
+        return blocks + [Display([Row(self.d(loss, p), [groups, values])])]
 
     def delta_section(self) -> Section:
         net, loss = self.network, self.network.loss_symbol
         sec = Section("Shared δ terms (backpropagation)")
         sec.blocks.append(Text([
-            "The paths above share their first factors. Define for every node ", Math("v"),
-            " between the loss and a weight ",
-            Math(r"\delta_v = \partial %s/\partial v" % self.tex(loss)),
-            ". It is the sum, over the nodes ", Math("u"), " that use ", Math("v"), ", of ",
-            Math(r"\delta_u\, \partial u/\partial v"), " (with ",
-            Math(r"\delta_{%s} = 1" % self.tex(loss)),
-            "), so one sweep from the loss backwards computes each δ once:"]))
+            "The paths above share their first factors. Backpropagation stores, for every node "
+            "between the loss and a weight, its δ: the derivative of the loss ",
+            Math(self.tex(loss)), " with respect to that node. A node's δ is the sum, over the "
+            "nodes that use it, of their δ times the local derivative between the two",
+            *self.delta_example(), ", so one sweep from the loss backwards computes each δ "
+            "once:"]))
         nodes, shown = list(self.delta.delta), self.delta_nodes
         sec.blocks.append(Display([self.delta_row(v) for v in shown]))
         if len(shown) < len(nodes):
             sec.blocks.append(Text([f"Shown: one δ per layer; the other "
                                     f"{len(nodes) - len(shown):,} have the same form."]))
+        sec.blocks += self.target_sum_note()
         sec.blocks.append(Text(["Every gradient in δ form:"]))
         params = self.params_shown
-        sec.blocks.append(Display([self.gradient_row(p) for p in params]))
+        sec.blocks += side_by_side([[self.gradient_row(p) for p in params]], max_columns=2,
+                                   keep_order=True)
         if len(params) < len(net.params):
             sec.blocks.append(Text([f"and likewise for the other "
                                     f"{len(net.params) - len(params):,} parameters."]))
         sec.blocks.append(self.reuse_table(shown))
         return sec
+
+    def delta_example(self) -> list:
+        """The recursion on the user's own node with the most users (the textbook's fan-in):
+        ``, for example δ_{h1} = δ_{z3} ∂z3/∂h1 + δ_{z4} ∂z4/∂h1``."""
+        loss, graph = self.network.loss_symbol, self.network.graph
+        nodes = [v for v in self.delta.delta if all(e.consumer != loss for e in graph.in_edges(v))]
+        if not nodes:
+            return []
+        v = max(nodes, key=lambda v: len(graph.in_edges(v)))
+        chain = " + ".join(self.edge_term(e, inline=True) for e in graph.in_edges(v))
+        return [", for example ", Math(f"{self.tex(self.delta.delta[v])} = {chain}")]
+
+    def target_sum_note(self) -> list:
+        """The textbook form where the targets' sum t_1 + ... + t_k appears (softmax with
+        cross-entropy): with targets that sum to 1 it is 1, and δ_z = a − t."""
+        targets = self.network.targets
+        if len(targets) < 2:
+            return []
+        total, sweep = sp.Add(*targets), self.delta.program.as_dict()
+        ones = {self.delta.delta[v]: sp.S.One for v in self.delta.delta
+                if sweep[self.delta.delta[v]] == total}
+        changed = []
+        for v in self.delta_nodes:
+            d = self.delta.delta[v]
+            simpler = sweep[d].xreplace(ones).xreplace({total: sp.S.One})
+            if d not in ones and simpler != sweep[d]:
+                changed.append(Math(f"{self.tex(d)} = {self.tex(simpler)}"))
+        if not changed:
+            return []
+        named = [Math(f"{self.tex(d)} = 1") for d in ones] + [Math(f"{self.tex(total)} = 1")]
+        return [Text(["When the targets sum to 1 (one-hot labels or probabilities), ",
+                      *_joined(named[:1]), ", and these read ", *_joined(changed), "."])]
 
     @cached_property
     def delta_nodes(self) -> list:
@@ -270,12 +401,13 @@ class Derivation:
         chain = [[(("+" if i else ""), self.edge_term(e)) for i, e in enumerate(edges)]]
         return Row(lhs, [chain, [self.sum_items(self.delta.gradient_expression(p))]])
 
-    def edge_term(self, edge) -> str:
+    def edge_term(self, edge, inline: bool = False) -> str:
         """δ_u ∂u/∂v (just ∂L/∂v for an edge out of the loss)."""
         if edge.consumer == self.network.loss_symbol:
-            return self.d(edge.consumer, edge.producer)
+            return self.local(edge, inline)
         delta = self.tex(self.delta.delta[edge.consumer])
-        return f"{delta} {self.d(edge.consumer, edge.producer)}"
+        return rf"{delta} \, {self.local(edge, inline)}" if inline else \
+            f"{delta} {self.local(edge)}"
 
     def reuse_table(self, nodes) -> Table:
         behind = self.delta.weights_behind
@@ -288,15 +420,13 @@ class Derivation:
                  self.short_list(behind[v]), [f"{len(behind[v]):,}"]]
                 for v in nodes if behind[v]]
         return Table([["δ term"], ["used directly by"], ["reused by the gradients of"],
-                      ["weights"]], rows, align="lllr")
+                      ["weights"]], rows, align="lLLr")
 
     def short_list(self, symbols) -> list:
+        """Names for a table cell: all of them in small networks."""
         if not symbols:
             return ["-"]
-        if len(symbols) > 6:
-            return [Math(", ".join(self.tex(s) for s in symbols[:3]) + r", \dots, "
-                         + self.tex(symbols[-1]))]
-        return [Math(", ".join(self.tex(s) for s in symbols))]
+        return self.names(symbols, limit=6 if self.large else MAX_NAMES)
 
     def cost_section(self) -> Section:
         costs = network_costs(self.network, self.delta)
@@ -320,8 +450,9 @@ class Derivation:
     def example_section(self) -> Section:
         net, values, loss = self.network, self.values, self.network.loss_symbol
         given = list(net.inputs + net.targets + net.params)
-        point = [Math(f"{self.tex(s)} = {self.fmt(values[s])}") for s in given[:MAX_WEIGHTS]]
-        if len(given) > MAX_WEIGHTS:
+        limit = MAX_WEIGHTS if self.large else len(given)     # small networks: every value
+        point = [Math(f"{self.tex(s)} = {self.fmt(values[s])}") for s in given[:limit]]
+        if len(given) > limit:
             point.append(f"... ({len(given):,} values)")
         sec = Section("Worked example")
         sec.blocks.append(Text(["At ", *_joined(point), ", the forward pass gives"]))
@@ -334,9 +465,9 @@ class Derivation:
         sec.blocks.append(Text(["and the gradients"]))
         params = self.params_shown
         gradients = self.delta.program.as_dict()
-        sec.blocks.append(Display([self.value_row(self.delta.gradient[p],
-                                                  gradients[self.delta.gradient[p]])
-                                   for p in params]))
+        sec.blocks += side_by_side([[self.value_row(self.delta.gradient[p],
+                                                    gradients[self.delta.gradient[p]])
+                                     for p in params]], max_columns=2, keep_order=True)
         summary = [Math(f"{self.d(loss, p, inline=True)} = {self.fmt(self.gradient_value(p))}")
                    for p in params]
         sec.blocks.append(Text(["In short: ", *_joined(summary), "."]))
@@ -360,20 +491,31 @@ class Derivation:
         return self.weights if self.large else list(self.network.params)
 
     def value_row(self, lhs, rhs) -> Row:
-        """``lhs = rhs = value`` (just ``lhs = value`` when rhs is a number)."""
+        """``lhs = formula = formula with the numbers put in = value`` (the middle step left out
+        when the formula is a number or a single symbol)."""
         value = [[("", self.fmt(self.values[lhs]))]]
         if rhs.is_Number:
             return Row(self.tex(lhs), [value])
-        return Row(self.tex(lhs), [[self.sum_items(rhs)], value])
+        if rhs.is_Symbol:
+            return Row(self.tex(lhs), [[self.sum_items(rhs)], value])
+        numbers = self.sum_items(rhs, self.numeric)
+        if max(visual_width(term) for _, term in numbers) > LINE_WIDTH - visual_width(
+                self.tex(lhs)):      # a single term too long to break: formula = value
+            return Row(self.tex(lhs), [[self.sum_items(rhs)], value])
+        return Row(self.tex(lhs), [[self.sum_items(rhs)], [numbers], value])
+
+    @cached_property
+    def numeric(self) -> TextbookLatexPrinter:
+        """The printer that writes every symbol as its value at the point."""
+        return self.printer.substituting(self.values, self.fmt)
 
     def step_section(self) -> Section:
         net, values, eta = self.network, self.values, self.lr
         loss = self.tex(net.loss_symbol)
         sec = Section("One step of gradient descent")
         sec.blocks.append(Text([
-            "With learning rate ", Math(rf"\eta = {self.fmt(eta)}"),
-            ", each parameter moves against its gradient, ",
-            Math(r"w \leftarrow w - \eta\, \partial %s/\partial w" % loss), ":"]))
+            f"With learning rate {_plain(eta)}, each parameter moves against its gradient by "
+            f"{_plain(eta)} times the gradient:"]))
         new = {**self.at, **{p: values[p] - eta * self.gradient_value(p) for p in net.params}}
         shown = self.params_shown
         sec.blocks.append(Display([self.step_row(p, new[p]) for p in shown]))
@@ -386,10 +528,11 @@ class Derivation:
         return sec
 
     def step_row(self, p, new: float) -> Row:
-        """w ← w − η·∂L/∂w = new value, in numbers."""
-        g = self.fmt(self.gradient_value(p))
-        update = rf"{self.fmt(self.values[p])} - {self.fmt(self.lr)} \cdot {_paren(g)}"
-        return Row(self.tex(p), [[[("", update)]], [[("", self.fmt(new))]]],
+        """p ← p − η ∂L/∂p = (the same in numbers) = new value."""
+        eta, g = self.fmt(self.lr), self.fmt(self.gradient_value(p))
+        rule = rf"{self.tex(p)} - {eta} \, {self.d(self.network.loss_symbol, p)}"
+        update = rf"{self.fmt(self.values[p])} - {eta} \cdot {_paren(g)}"
+        return Row(self.tex(p), [[[("", rule)]], [[("", update)]], [[("", self.fmt(new))]]],
                    relation=r"\leftarrow")
 
     # -- output ------------------------------------------------------------------------------
@@ -441,13 +584,27 @@ class Derivation:
 
 
 # -- helpers ---------------------------------------------------------------------------------
-def _joined(parts: list) -> list:
+def _joined(parts: list, last: str = " and ") -> list:
+    """``parts`` with ", " between them and ``last`` before the final one."""
     out: list = []
     for i, p in enumerate(parts):
         if i:
-            out.append(" and " if i == len(parts) - 1 and len(parts) > 1 else ", ")
+            out.append(last if i == len(parts) - 1 else ", ")
         out.append(p)
     return out
+
+
+def _widest_piece(printer: TextbookLatexPrinter, expr: sp.Expr) -> float:
+    """Printed width of the widest term of ``expr`` (lines break only between terms)."""
+    terms = expr.args if expr.is_Add else (expr,)
+    return max(visual_width(printer.doprint(t)) for t in terms)
+
+
+def _free_letter(taken: set) -> str:
+    """A Greek letter for abbreviations that no symbol of the network prints as."""
+    bases = {re.split(r"[_^]", t)[0] for t in taken}
+    return next(c for c in (r"\xi", r"\zeta", r"\varrho", r"\vartheta", r"\varpi")
+                if c not in bases)
 
 
 def _paren(text: str) -> str:

@@ -14,6 +14,8 @@ from .latex import break_terms, pdflatex_unicode, visible, visual_width
 
 #: Width of a display line, in average math characters (A4, 11 pt, 2.2 cm margins).
 LINE_WIDTH = 72
+#: The space ``align`` leaves between two column pairs, in the same characters.
+GRID_GAP = 10
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,10 @@ class Row:
         if visual_width(" ".join(joined)) <= room:
             return [(self.lhs, " ".join(joined))]
         out: list[tuple[str, str]] = []
-        for rel, segment in zip(relations, self.segments):
+        for rel, segment, whole in zip(relations, self.segments, joined):
+            if out and visual_width(f"{out[-1][1]} {whole}") <= 0.95 * room:
+                out[-1] = (out[-1][0], f"{out[-1][1]} {whole}")     # short segments share
+                continue
             for i, line in enumerate(break_lines(segment, room)):
                 right = f"{rel} {line}" if i == 0 else rf"\quad {line}"
                 out.append((self.lhs if not out else "", right))
@@ -82,11 +87,74 @@ class Display:
 
 
 @dataclass
+class Grid:
+    """Short equations side by side, as many to a line as fit (the local derivatives); each
+    group starts a new line; an equation too long for a column gets a line to itself."""
+
+    kind = "display"
+    groups: list[list[Row]]
+    numbered = False
+    max_columns: int = 4
+
+    def lines(self, width: float = LINE_WIDTH) -> list[list[tuple[str, str]]]:
+        """Per display row, its (left, right) lines; cells after the first of a row are folded
+        into ``right`` after ``&`` (an ``align`` with several column pairs)."""
+        cells = [row for group in self.groups for row in group]
+        gap = GRID_GAP
+        fitting = [row_width(r) + gap for r in cells if row_width(r) + gap <= width / 2]
+        columns = max(1, min(self.max_columns, int(width // max(fitting, default=width))))
+        out, line = [], []
+        for group in self.groups:
+            if len(line) + len(group) > columns:     # a group shares a line only when whole
+                out += [_packed(line)] if line else []
+                line = []
+            for row in group:
+                if row_width(row) + gap > width / columns:
+                    out += [_packed(line)] if line else []
+                    out.append(row.lines(width))
+                    line = []
+                    continue
+                line.append(row)
+                if len(line) == columns:
+                    out.append(_packed(line))
+                    line = []
+        return out + ([_packed(line)] if line else [])
+
+
+def side_by_side(groups: list[list[Row]], max_columns: int = 4, keep_order: bool = False,
+                 width: float = LINE_WIDTH) -> list:
+    """Blocks for ``groups`` of rows: a ``Grid`` of the rows short enough to stand two or more
+    to a line, then a ``Display`` of the others (an ``align`` shares its column widths between
+    all its lines, so a long row among short ones would push them off the page).  With
+    ``keep_order``, one ``Display`` of all rows as soon as one is long."""
+    rows = [r for g in groups for r in g]
+    fits = {id(r): row_width(r) + GRID_GAP <= width / 2 for r in rows}
+    if sum(fits.values()) < 2 or (keep_order and not all(fits.values())):
+        return [Display(rows)]
+    short = [g for g in ([r for r in g if fits[id(r)]] for g in groups) if g]
+    long = [r for r in rows if not fits[id(r)]]
+    return [Grid(short, max_columns)] + ([Display(long)] if long else [])
+
+
+def row_width(row: Row) -> float:
+    """Printed width of ``row`` on one line."""
+    left, right = row.lines(float("inf"))[0]
+    return visual_width(left) + visual_width(right)
+
+
+def _packed(rows: list[Row]) -> list[tuple[str, str]]:
+    """Rows that fit on one line as one (left, right) pair: ``a &= b & c &= d``."""
+    pairs = [r.lines(float("inf"))[0] for r in rows]
+    right = pairs[0][1] + "".join(rf" & {left} &{rhs}" for left, rhs in pairs[1:])
+    return [(pairs[0][0], right)]
+
+
+@dataclass
 class Table:
     kind = "table"
     header: list  # of part lists
     rows: list    # of lists of part lists
-    align: str = ""
+    align: str = ""     # l, r, or L: left-aligned, wrapped at 0.3 of the line width
 
 
 @dataclass
@@ -214,14 +282,17 @@ def render_blocks(sections: list[Section], target: str) -> list[dict]:
 def _render_block(block, target: str) -> dict:
     if isinstance(block, (Text, Heading)):
         return {"kind": block.kind, "text": block.render(target)}
-    if isinstance(block, Display):
-        rows = []
-        for row in block.rows:
-            math = pdflatex_unicode if target == "tex" else (lambda tex: tex)
-            rows.append({"lines": [{"left": math(l), "right": math(r)} for l, r in row.lines()],
-                         "tag": row.tag})
+    if isinstance(block, (Display, Grid)):
+        math = pdflatex_unicode if target == "tex" else (lambda tex: tex)
+        lines = ([row.lines() for row in block.rows] if isinstance(block, Display)
+                 else block.lines())
+        tags = [row.tag for row in block.rows] if isinstance(block, Display) else []
+        rows = [{"lines": [{"left": math(left), "right": math(right)} for left, right in pairs],
+                 "tag": tags[i] if tags else ""} for i, pairs in enumerate(lines)]
         return {"kind": "display", "numbered": block.numbered, "rows": rows}
     cells = lambda parts: Text(parts).render(target)  # noqa: E731
+    align = block.align or "l" * len(block.header)
+    if target == "tex":         # L: a column whose lists of names wrap
+        align = align.replace("L", r">{\raggedright\arraybackslash}p{0.3\linewidth}")
     return {"kind": "table", "header": [cells(h) for h in block.header],
-            "rows": [[cells(c) for c in r] for r in block.rows],
-            "align": block.align or "l" * len(block.header)}
+            "rows": [[cells(c) for c in r] for r in block.rows], "align": align}

@@ -13,10 +13,12 @@ in the .tex document only; Markdown keeps them for MathJax.
 """
 from __future__ import annotations
 
+import copy
 import re
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 import sympy as sp
+from sympy.printing.conventions import split_super_sub
 from sympy.printing.latex import LatexPrinter, translate
 
 from .cost import split_fraction
@@ -101,17 +103,40 @@ def _sub(text: str) -> str:
     return f"_{text}" if len(text) == 1 else f"_{{{text}}}"
 
 
+def upright_name(part: str) -> str:
+    """One part of a name (base, sub- or superscript) in LaTeX: a Greek letter or a name with
+    a modifier as SymPy translates it (``alpha`` → \\alpha, ``xhat`` → \\hat{x}), a single
+    letter or a number as it is, and any other multi-letter name upright as one word
+    (``gate`` → \\mathrm{gate}), so that it never reads as a product g·a·t·e."""
+    tex = translate(part)
+    if tex != part or len(part) == 1 or part.isdigit():
+        return tex
+    return r"\mathrm{%s}" % part
+
+
 def textbook_name(name: str) -> str | None:
     """LaTeX for a textbook-style name, or None when the name follows no known pattern."""
     m = _LAYERED.match(name)
     if m:
         base, layer, idx = m.groups()
-        return f"{translate(base)}^{{({layer})}}{_sub(idx.replace('_', ','))}"
+        return f"{upright_name(base)}^{{({layer})}}{_sub(idx.replace('_', ','))}"
     m = _INDEXED.match(name)
     if m:
         base, idx = m.groups()
-        return f"{translate(base)}{_sub(idx)}"
+        return f"{upright_name(base)}{_sub(idx)}"
     return None
+
+
+def structured_name(name: str) -> str:
+    """A name of letters and digits with ``_``/``__``/``^`` parts (``w_out``, ``x__2``) as
+    base, subscripts and superscripts, each part through ``upright_name``."""
+    base, supers, subs = split_super_sub(name)
+    tex = upright_name(base)
+    if subs:
+        tex += "_{%s}" % ",".join(upright_name(s) for s in subs)
+    if supers:
+        tex += "^{%s}" % ",".join(upright_name(s) for s in supers)
+    return tex
 
 
 class TextbookLatexPrinter(LatexPrinter):
@@ -129,13 +154,23 @@ class TextbookLatexPrinter(LatexPrinter):
     def __init__(self, names: Mapping[str, str] | None = None, deltas: Mapping | None = None,
                  gradients: Mapping | None = None, loss: sp.Symbol | None = None,
                  order: Iterable[sp.Symbol] = (), params: Iterable[sp.Symbol] = ()):
-        super().__init__({"mul_symbol": None})
+        super().__init__({"mul_symbol": None, "min": -5, "max": 15})
         self.names = dict(names or {})
         self.deltas = dict(deltas or {})
         self.gradients = dict(gradients or {})
         self.loss = loss
         self.rank = {s: i for i, s in enumerate(order)}
         self.params = frozenset(params)
+        self.values: Mapping | None = None
+        self.number: Callable[[float], str] = repr
+
+    def substituting(self, values: Mapping, number: Callable[[float], str]):
+        """A copy that prints each symbol of ``values`` as its number (``number(value)``, in
+        parentheses when negative), with ``\\cdot`` between all factors: the formula with the
+        numbers put in, as a worked example shows it."""
+        printer = copy.copy(self)
+        printer.values, printer.number = values, number
+        return printer
 
     @classmethod
     def for_network(cls, network, delta=None) -> "TextbookLatexPrinter":
@@ -147,6 +182,9 @@ class TextbookLatexPrinter(LatexPrinter):
 
     # -- names -----------------------------------------------------------------------------
     def _print_Symbol(self, expr, style="plain"):
+        if self.values is not None and expr in self.values:
+            text = self.number(self.values[expr])
+            return rf"\left({text}\right)" if text.startswith("-") or " " in text else text
         if expr.name in self.names:
             return self.names[expr.name]
         if expr in self.deltas:
@@ -157,7 +195,7 @@ class TextbookLatexPrinter(LatexPrinter):
         if tex is not None:
             return tex
         if _STRUCTURED.fullmatch(expr.name):
-            return super()._print_Symbol(expr, style)
+            return structured_name(expr.name)
         return math_name(expr.name)
 
     def delta_name(self, node: sp.Symbol) -> str:
@@ -193,6 +231,8 @@ class TextbookLatexPrinter(LatexPrinter):
     def _factor_key(self, factor):
         if factor.is_Number:
             return (0, 0)
+        if factor.is_number:     # π, e, √2, log 2 before the symbols: π x, √2 z
+            return (0, 1)
         if factor in self.deltas:
             return (1, 0)
         base = factor.base if factor.is_Pow else factor
@@ -214,22 +254,27 @@ class TextbookLatexPrinter(LatexPrinter):
                 denom.insert(0, sp.Integer(coeff.q))
                 coeff = sp.Integer(coeff.p)
             else:                           # ½ (y − t)²
-                head, coeff = r"\frac{%s}{%s} " % (coeff.p, coeff.q), sp.S.One
+                head, coeff = self._print_Rational(coeff) + " ", sp.S.One
+                head += r"\cdot " if self.values is not None else ""
         if coeff != 1:
             numer.insert(0, coeff)
-        top = self._join_factors(numer) if numer else "1"
+        top = self._join_factors(numer, whole=bool(denom)) if numer else "1"
         if denom:
-            return head + r"\frac{%s}{%s}" % (top, self._join_factors(denom))
+            return head + r"\frac{%s}{%s}" % (top, self._join_factors(denom, whole=True))
         return head + top
 
-    def _join_factors(self, factors: list) -> str:
+    def _join_factors(self, factors: list, whole: bool = False) -> str:
+        """Factors side by side; a sum in parentheses unless it is ``whole`` numerator or
+        denominator of a fraction, alone there (1/(e^{-z} + 1), not 1/((e^{-z} + 1)))."""
         factors = sorted(factors, key=self._factor_key)
+        bare = whole and len(factors) == 1
         parts: list[str] = []
         for f in factors:
             text = self._print(f)
-            if f.is_Add or (f.is_Number and f.is_negative and parts):
+            if (f.is_Add and not bare) or (f.is_Number and f.is_negative and parts):
                 text = r"\left(%s\right)" % text
-            if parts and (text[0].isdigit() or parts[-1][-1].isdigit() and f.is_Number):
+            numeric = self.values is not None or text[0].isdigit()
+            if parts and (numeric or parts[-1][-1].isdigit() and f.is_Number):
                 parts.append(r"\cdot " + text)
             else:
                 parts.append(text)
@@ -252,6 +297,35 @@ class TextbookLatexPrinter(LatexPrinter):
         text = r"\left[%s > 0\right]" % self._print(expr.args[0])
         return text if exp is None else r"%s^{%s}" % (text, exp)
 
+    def _print_Integer(self, expr):
+        """Up to 15 digits exactly; longer ones (a spec allows 300) as 1.0 · 10^{40}."""
+        if abs(expr.p) < 10 ** 15:
+            return str(expr.p)
+        return self._print(sp.Float(expr, 15))
+
+    def _print_Rational(self, expr):
+        if expr.q == 1:
+            return self._print_Integer(expr)
+        sign = "- " if expr.p < 0 else ""
+        return r"%s\frac{%s}{%s}" % (sign, self._print_Integer(sp.Integer(abs(expr.p))),
+                                     self._print_Integer(sp.Integer(expr.q)))
+
+    def _print_own_latex(self, expr):
+        """SymPy's constants print themselves (``pi._latex`` → \\pi); this printer's own
+        ``printmethod`` would otherwise skip that and set ``\\text{\\Pi}``."""
+        return expr._latex(self)
+
+    _print_NumberSymbol = _print_ImaginaryUnit = _print_Infinity = _print_own_latex
+    _print_NegativeInfinity = _print_NaN = _print_ComplexInfinity = _print_own_latex
+
+    def _print_DiracDelta(self, expr, exp=None):
+        """Not δ(x), which would read as a δ term of backpropagation; its k-th derivative
+        as Dirac^{(k)}(x)."""
+        name = r"\operatorname{Dirac}"
+        if len(expr.args) > 1 and expr.args[1] != 0:
+            name += "^{(%s)}" % self._print(expr.args[1])
+        return self._function(name, expr.func(expr.args[0]), exp)
+
     def _function(self, name: str, expr, exp) -> str:
         args = ", ".join(self._print(a) for a in expr.args)
         head = name if exp is None else f"{name}^{{{exp}}}"
@@ -265,6 +339,8 @@ def latex(expr, printer: TextbookLatexPrinter | None = None) -> str:
 
 # -- line breaking ---------------------------------------------------------------------------
 _COMMAND = re.compile(r"\\([A-Za-z]+)")
+_NAMED_FUNCTION = re.compile(
+    r"\\(a?(?:tanh|sinh|cosh|tan|sin|cos)|log|exp|max|min|sign)(?![A-Za-z])")
 
 
 def visual_width(tex: str) -> float:
@@ -277,10 +353,13 @@ def visual_width(tex: str) -> float:
     scripts = re.findall(r"[_^](\{(?:[^{}]|\{[^{}]*\})*\}|.)", text)
     script_width = sum(visual_width(s.strip("{}")) for s in scripts)
     text = re.sub(r"[_^](\{(?:[^{}]|\{[^{}]*\})*\}|.)", "", text)
+    text = _NAMED_FUNCTION.sub(r"\1", text)      # \tanh is four letters wide, \sigma one
+    text = text.replace(r"\cdot", "-")           # spaced like a binary minus
     text = _COMMAND.sub("c", text)
     text = re.sub(r"[{}\s]", "", text)
     operators = len(re.findall(r"[=+\-]", text))
-    return len(text) + operators + 0.7 * script_width
+    narrow = len(re.findall(r"[\d.]", text))     # digits and points: numbers of a worked example
+    return len(text) - 0.12 * narrow + operators + 0.7 * script_width
 
 
 def break_terms(items: list[tuple[str, str]], width: float, lead: bool = False) -> list[str]:

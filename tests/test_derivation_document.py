@@ -47,7 +47,7 @@ def test_seed_121_reads_like_the_seed_document():
     assert (r"\frac{\partial L}{\partial w_1} &= \delta_{z_1} \frac{\partial z_1}{\partial w_1}"
             r" = \delta_{z_1} x") in md
     # the reuse table: δ_{z_3} is used directly by w3, w4 and reused by every weight
-    assert r"| $\delta_{z_3}$ | $w_3, w_4$ | $w_1, w_2, w_3, w_4$ | 4 |" in md
+    assert r"| $\delta_{z_3}$ | $w_3$, $w_4$ | $w_1$, $w_2$, $w_3$, $w_4$ | 4 |" in md
     # costs straight from the core's counts
     assert "| naive backward | 10 | 18 | 0 | 0 | 28 |" in md
     assert "| shared-δ backward | 4 | 12 | 0 | 0 | 16 |" in md
@@ -61,7 +61,11 @@ def test_seed_product_sums_over_two_paths_and_gives_the_seed_numbers():
             r"\frac{\partial y}{\partial b}") in md
     assert r"y \cdot 3 + x \cdot 2" in md
     assert r"$\partial z/\partial w = 18$ and $\partial z/\partial b = 63$" in md
-    assert r"x &= 2 w + 3 b = 18" in md
+    # formula = the numbers put in = value, as the seed writes y · 2 = 18
+    assert r"x &= 2 w + 3 b = 2 \cdot 3 + 3 \cdot 4 = 18" in md
+    assert r"z &= x y = 18 \cdot 9 = 162" in md
+    assert (r"\frac{\partial z}{\partial b} &= 3 \delta_{x} + 2 \delta_{y} = "
+            r"3 \cdot 9 + 2 \cdot 18 = 63") in md
 
 
 @pytest.mark.parametrize("name", list(EXAMPLES))
@@ -97,7 +101,8 @@ def test_gradient_step_moves_against_the_gradient_and_lowers_the_loss():
     w1 = net.symbol("w1")
     g = d.values[d.delta.gradient[w1]]
     new = 0.5 - 0.5 * g
-    assert rf"w_1 &\leftarrow 0.5 - 0.5 \cdot {format_number(g)} = {format_number(new)}" in md
+    assert (rf"w_1 &\leftarrow w_1 - 0.5 \, \frac{{\partial L}}{{\partial w_1}} = "
+            rf"0.5 - 0.5 \cdot {format_number(g)} = {format_number(new)}") in md
     after = {**d.at, **{p: d.at[p] - 0.5 * d.values[d.delta.gradient[p]] for p in net.params}}
     loss_after = run(net.forward, after)[net.loss_symbol]
     assert loss_after < d.values[net.loss_symbol]
@@ -143,6 +148,9 @@ def test_representatives_one_per_layer_and_kind():
     ({"at": {"w": 3, "b": 4, "x": 1}}, "x is a node"),
     ({"at": {"w": 3, "b": float("nan")}}, "not a finite number"),
     ({"lr": 0.1}, "--lr needs a point"),
+    ({"at": {"w": 3, "b": 4}, "lr": -1}, "--lr: -1 is not a positive finite number"),
+    ({"at": {"w": 3, "b": 4}, "lr": 0}, "--lr: 0 is not a positive finite number"),
+    ({"at": {"w": 3, "b": 4}, "lr": float("inf")}, "--lr: inf is not a positive"),
 ])
 def test_bad_requests_raise_one_clear_error(kwargs, message):
     with pytest.raises(DeltapropError, match=re.escape(message)):
