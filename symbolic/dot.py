@@ -294,8 +294,9 @@ def _label(lines: list[str]) -> str:
     return f"<{text}>"
 
 
-def _rows(lines: list[str], align: str = "CENTER") -> str:
-    cells = "".join(f'<TR><TD ALIGN="{align}">{line}</TD></TR>' for line in lines)
+def _rows(lines: list[str], align: str = "") -> str:
+    cell = f'<TD ALIGN="{align}">' if align else "<TD>"
+    cells = "".join(f"<TR>{cell}{line}</TD></TR>" for line in lines)
     return f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{cells}</TABLE>'
 
 
