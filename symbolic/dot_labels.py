@@ -129,8 +129,8 @@ class HtmlPrinter(StrPrinter):
         top = self._product(numer) if numer else "1"
         if not denom:
             return top
-        bottom = self._product(denom)
-        return f"{top}/{bottom if len(denom) == 1 and not denom[0].is_Add else self._paren_text(bottom)}"
+        bottom = self._product(denom)          # a lone sum is already in parentheses
+        return f"{top}/{bottom if len(denom) == 1 else self._paren_text(bottom)}"
 
     def _product(self, factors: list) -> str:
         factors = sorted(factors, key=self.ordering._factor_key)

@@ -17,13 +17,14 @@ import sympy as sp
 from deltaprop.cli import main
 from symbolic import Network, builtin, sigmoid
 from symbolic.derivation import Derivation
-from symbolic.dot import (AUTO_PARAM_NODES, AUTO_PARTIAL_EDGES, LEGEND_LINE_WIDTH, derivation_dot,
-                          edge_count, graph_dot, layer_ranks)
+from symbolic.dot import (AUTO_PARAM_NODES, AUTO_PARTIAL_EDGES, LEGEND_LINE_WIDTH,
+                          derivation_dot, edge_count, graph_dot, layer_ranks)
 from symbolic.dot_labels import html_name, html_text, text_width
 from symbolic.examples import example_point
 from symbolic.spec import parse_spec
 
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' is not installed")
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
+                               reason="Graphviz 'dot' is not installed")
 
 GELU = """input x
 target t
@@ -52,7 +53,9 @@ def edge_lines(dot: str) -> list[str]:
 
 
 def rank_groups(dot: str) -> list[list[str]]:
-    return [re.findall(r'"([^"]*)";', m) for m in re.findall(r"\{ rank=same; (.*?)(?: \"[^\"]*\" ->.*)? \}", dot)]
+    """The symbols of each ``rank=same`` group, in order (not the ordering edges)."""
+    groups = re.findall(r"\{ rank=same; (.*?)(?: \"[^\"]*\" ->.*)? \}", dot)
+    return [re.findall(r'"([^"]*)";', group) for group in groups]
 
 
 # -- layers ------------------------------------------------------------------------------------
@@ -76,7 +79,8 @@ def test_every_edge_goes_left_to_right():
 
 def test_values_of_a_column_keep_their_order():
     dot = graph_dot(builtin("mlp:4-8-8-3:relu:softmax-ce"))
-    assert '{ rank=same; "x1"; "x2"; "x3"; "x4"; "x1" -> "x2" [style=invis]; "x2" -> "x3" [style=invis]; "x3" -> "x4" [style=invis]; }' in dot
+    assert ('{ rank=same; "x1"; "x2"; "x3"; "x4"; "x1" -> "x2" [style=invis]; '
+            '"x2" -> "x3" [style=invis]; "x3" -> "x4" [style=invis]; }') in dot
 
 
 # -- labels ------------------------------------------------------------------------------------
@@ -101,18 +105,37 @@ def test_textbook_labels():
     assert "L = (y − t)<SUP>2</SUP>/2" in seed
     assert "z<SUB>3</SUB> = w<SUB>3</SUB>·h<SUB>1</SUB> + w<SUB>4</SUB>·h<SUB>2</SUB>" in seed
     relu = labels(graph_dot(builtin("mlp:2-2-1:relu:squared")))
-    assert any("= ReLU′(z<SUP>(1)</SUP><SUB>1</SUB>)" in t and "[z<SUP>(1)</SUP><SUB>1</SUB> &gt; 0]" in t
-               for t in relu)
+    z11 = "z<SUP>(1)</SUP><SUB>1</SUB>"
+    assert any(f"= ReLU′({z11})" in t and f"[{z11} &gt; 0]" in t for t in relu)
+
+
+EVERY_FUNCTION = """input x
+target t
+param w b c
+z = w*x + b
+a = exp(z) + log(1 + z^2) + sqrt(z^2 + 1) + sin(z) + cos(z)/z
+h = tanh(a) + sigmoid(a) + relu(a) + softplus(a) + abs(a)^3 - 2*a/(3*c)
+g = logsumexp(h, a, z) + (h - a)^(-2) + w^0.5 + x^c
+loss = (g - t)^2/2 + c^-1
+"""
 
 
 def test_no_python_syntax_in_any_label():
-    nets = [builtin(n) for n in ("seed-product", "seed-121", "seed-221", "seed-222", "seed-softmax",
-                                 "mlp:2-3-1:sigmoid:bce", "mlp:2-3-2:softplus:squared")] + [gelu()]
+    names = ("seed-product", "seed-121", "seed-221", "seed-222", "seed-softmax",
+             "mlp:2-3-1:sigmoid:bce", "mlp:2-3-2:softplus:squared")
+    every = parse_spec(EVERY_FUNCTION, "every.net")
+    nets = [builtin(n) for n in names] + [gelu(), every]
     for net in nets:
         for label in labels(graph_dot(net, partials=True, params=True)):
             text = re.sub(r"<[^>]*>", "", label)
             assert "**" not in text and "*" not in text and "sigmoid" not in text, (net, text)
             assert "Heaviside" not in text and "- " not in text, (net, text)   # − for minus
+    found = labels(graph_dot(every, partials=True))
+    assert "∂h/∂c = 2·a/(3·c<SUP>2</SUP>)" in found
+    assert "∂g/∂c = x<SUP>c</SUP>·ln(x)" in found and "∂L/∂c = −1/c<SUP>2</SUP>" in found
+    legend = re.search(r"labelloc=b; .*label=<(.*)>;", graph_dot(every, partials=True)).group(1)
+    assert "2·z/(z<SUP>2</SUP> + 1) + z/√(z<SUP>2</SUP> + 1)" in legend
+    assert "a<SUP>2</SUP>·sgn(a) + 2·a·|a| + σ(a)·(1 − σ(a)) + [a &gt; 0]" in legend
 
 
 def test_names():
