@@ -1,9 +1,13 @@
 """The computational graph as Graphviz DOT, like the seed documents' flow diagrams.
 
-Values are nodes (parameters as boxes, inputs and targets as plain ellipses, the loss as a
-double circle); each edge producer → consumer carries its local partial ∂consumer/∂producer.
-Given a point, nodes show their forward value and gradient ∂L/∂v, and edges the partial's
-value.  Plain text, no dependency; ``render`` runs Graphviz's ``dot`` for SVG or PNG.
+Columns run left to right from the inputs to the loss (``layer_ranks``), parameter boxes in a
+column of their own before the node that uses them.  Values are nodes (parameters as boxes,
+inputs and targets as filled ellipses, the loss as a double ellipse); each solid edge
+producer → consumer carries its local partial ∂consumer/∂producer, a long one as a key into a
+legend under the picture; dashed edges are not differentiated.  Labels are HTML-like, in
+textbook notation (``symbolic.dot_labels``).  Given a point, nodes show their value and δ,
+parameters ∂L/∂w, edges the partial's value.  Plain text, no dependency; ``render`` runs
+Graphviz's ``dot`` for SVG or PNG.
 """
 from __future__ import annotations
 
@@ -73,7 +77,7 @@ _LABEL_ESCAPES = {"\\": "\\\\", '"': '\\"', "&": "&amp;"}
 AUTO_PARTIAL_EDGES = 60
 AUTO_PARAM_NODES = 40
 
-#: Characters per line of a node's equation; lines kept (longer sums show their ends).
+#: Characters per line of a node's equation, and lines kept (a longer sum ends in "+ … + last").
 NODE_LINE_WIDTH = 30
 NODE_MAX_LINES = 4
 #: A partial wider than this is written in the legend under the picture, keyed [1], [2], ...
