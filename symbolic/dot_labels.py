@@ -77,6 +77,10 @@ def number(value) -> str:
     return "0" if value == 0 else f"{value:.6g}".replace("-", MINUS)
 
 
+#: Coefficients written as one character: ½(y − t)².
+VULGAR_FRACTIONS = {sp.Rational(1, 2): "½", sp.Rational(1, 3): "⅓", sp.Rational(1, 4): "¼",
+                    sp.Rational(3, 4): "¾", sp.Rational(2, 3): "⅔"}
+
 #: Printed heads of functions (others keep SymPy's name).
 FUNCTION_NAMES = {"sigmoid": "σ", "relu": "ReLU", "log": "ln", "sign": "sgn"}
 
@@ -121,12 +125,16 @@ class HtmlPrinter(StrPrinter):
             inner = -expr
             return MINUS + (self._paren(inner) if inner.is_Add else self._print(inner))
         coeff, numer, denom = split_fraction(expr)
+        head = ""
         if coeff.is_Rational and coeff.q != 1:
-            denom.insert(0, sp.Integer(coeff.q))
-            coeff = sp.Integer(coeff.p)
+            if not denom and numer and coeff in VULGAR_FRACTIONS:   # ½(y − t)², as the seeds
+                head, coeff = VULGAR_FRACTIONS[coeff], sp.S.One
+            else:
+                denom.insert(0, sp.Integer(coeff.q))
+                coeff = sp.Integer(coeff.p)
         if coeff != 1:
             numer.insert(0, coeff)
-        top = self._product(numer) if numer else "1"
+        top = head + (self._product(numer) if numer else "1")
         if not denom:
             return top
         bottom = self._product(denom)          # a lone sum is already in parentheses

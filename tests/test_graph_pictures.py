@@ -102,7 +102,7 @@ def test_textbook_labels():
                      "= a<SUP>(1)</SUP><SUB>1</SUB>·(1 − a<SUP>(1)</SUP><SUB>1</SUB>)",
                      "= 0.241301") in t for t in found)
     seed = labels(graph_dot(builtin("seed-121")))
-    assert "L = (y − t)<SUP>2</SUP>/2" in seed
+    assert "L = ½(y − t)<SUP>2</SUP>" in seed
     assert "z<SUB>3</SUB> = w<SUB>3</SUB>·h<SUB>1</SUB> + w<SUB>4</SUB>·h<SUB>2</SUB>" in seed
     relu = labels(graph_dot(builtin("mlp:2-2-1:relu:squared")))
     z11 = "z<SUP>(1)</SUP><SUB>1</SUB>"
