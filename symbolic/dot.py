@@ -260,8 +260,9 @@ def _partial_lines(picture: _Picture, edge) -> list[str]:
     head = partial_name(edge.consumer, edge.producer) + " ="
     rhs = picture.network.graph.rhs[edge.consumer]
     lines = []
-    if isinstance(rhs, sp.Function) and rhs.args == (edge.producer,):
-        lines.append(f"{head} {printer.function_prime(rhs)}")
+    prime = printer.function_prime(rhs) if isinstance(rhs, sp.Function) else None
+    if prime is not None and rhs.args == (edge.producer,):
+        lines.append(f"{head} {prime}")
         head = "="
     text = printer.doprint(edge.partial)
     if text_width(text) > EDGE_LABEL_WIDTH:

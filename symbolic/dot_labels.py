@@ -81,6 +81,11 @@ def number(value) -> str:
 VULGAR_FRACTIONS = {sp.Rational(1, 2): "½", sp.Rational(1, 3): "⅓", sp.Rational(1, 4): "¼",
                     sp.Rational(3, 4): "¾", sp.Rational(2, 3): "⅔"}
 
+#: Functions whose derivative is shown as f′(z) on its edge, as textbooks write σ′(z).
+ACTIVATIONS = frozenset({"sigmoid", "tanh", "relu", "softplus"})
+#: Comparisons in conditions (``Piecewise``), as written in a textbook.
+RELATIONS = {"==": "=", "!=": "≠", "<": "&lt;", "<=": "≤", ">": "&gt;", ">=": "≥"}
+
 #: Printed heads of functions (others keep SymPy's name).
 FUNCTION_NAMES = {"sigmoid": "σ", "relu": "ReLU", "log": "ln", "sign": "sgn"}
 
@@ -95,12 +100,12 @@ class HtmlPrinter(StrPrinter):
 
     def terms(self, expr: sp.Expr) -> list[tuple[str, str]]:
         """``(operator, term)`` pairs of a sum in reading order (one pair for a non-sum; a
-        number times a sum, 0.5·(a + b), as ``0.5·(a`` ... ``b)`` so that it folds too)."""
-        coeff, rest = expr.as_coeff_Mul()
-        if coeff.is_Number and coeff not in (1, -1) and rest.is_Add:
-            pairs = self.terms(rest)
+        product with one sum, u·(a + b), as ``u·(a`` ... ``b)`` so that it folds too)."""
+        factored = self._factor_and_sum(expr)
+        if factored is not None:
+            pairs = self.terms(factored[1])
             op, first = pairs[0]
-            pairs[0] = ("", f"{self._print(coeff)}·({MINUS if op == MINUS else ''}{first}")
+            pairs[0] = ("", f"{factored[0]}·({MINUS if op == MINUS else ''}{first}")
             pairs[-1] = (pairs[-1][0], pairs[-1][1] + ")")
             return pairs
         if not expr.is_Add:
@@ -110,6 +115,16 @@ class HtmlPrinter(StrPrinter):
             negative = term.could_extract_minus_sign()
             pairs.append((MINUS if negative else "+", self._print(-term if negative else term)))
         return pairs
+
+    def _factor_and_sum(self, expr: sp.Expr) -> tuple[str, sp.Expr] | None:
+        """(the other factors printed, the sum) of a product with exactly one sum and no
+        denominator or sign, else None."""
+        if not expr.is_Mul or expr.could_extract_minus_sign():
+            return None
+        sums = [f for f in expr.args if f.is_Add]
+        if len(sums) != 1 or split_fraction(expr)[2]:
+            return None
+        return self._print(expr / sums[0]), sums[0]
 
     def _print_Symbol(self, expr):
         return html_name(expr.name)
@@ -196,8 +211,25 @@ class HtmlPrinter(StrPrinter):
     def _print_Pi(self, expr):
         return "π"
 
-    def function_prime(self, expr: sp.Function) -> str:
-        """f′(arg) of a one-argument call: σ′(z₁), tanh′(z)."""
+    def _print_Piecewise(self, expr):
+        pieces = [self._print(value) if cond == sp.true else
+                  f"{self._print(value)} if {self._print(cond)}" for value, cond in expr.args]
+        return "{" + ", else ".join(pieces) + "}"
+
+    def _print_Relational(self, expr):
+        op = RELATIONS.get(expr.rel_op, html_text(expr.rel_op))
+        return f"{self._print(expr.lhs)} {op} {self._print(expr.rhs)}"
+
+    def _print_BooleanTrue(self, expr):
+        return "true"
+
+    def _print_BooleanFalse(self, expr):
+        return "false"
+
+    def function_prime(self, expr: sp.Function) -> str | None:
+        """f′(arg) of an activation called on one argument (σ′(z₁), tanh′(z)), else None."""
+        if type(expr).__name__ not in ACTIVATIONS or len(expr.args) != 1:
+            return None
         return f"{self.head(expr)}{PRIME}({self._print(expr.args[0])})"
 
 
