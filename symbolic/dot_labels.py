@@ -16,7 +16,7 @@ from sympy.printing.conventions import split_super_sub
 from sympy.printing.pretty.pretty_symbology import greek_unicode
 from sympy.printing.str import StrPrinter
 
-from .cost import split_fraction
+from .count import split_fraction
 from .latex import _STRUCTURED, TextbookLatexPrinter, textbook_parts, visible
 
 MINUS = "\u2212"
