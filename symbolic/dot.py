@@ -148,6 +148,19 @@ def _shown_symbols(picture: _Picture) -> list[sp.Symbol]:
             and (picture.params or s not in params)]
 
 
+def stored_values(network: Network) -> dict[sp.Symbol, list[tuple[sp.Symbol, sp.Expr]]]:
+    """Values the forward pass stores that are not nodes of the graph (``h_tanh``), as
+    (symbol, right side) under the node computed next, the one that uses them."""
+    nodes, pending, owned = network.graph.rhs, [], {}
+    for step in network.forward.assignments:
+        if step.lhs in nodes:
+            if pending:
+                owned[step.lhs], pending = pending, []
+        else:
+            pending.append((step.lhs, step.rhs))
+    return owned
+
+
 # -- layers ----------------------------------------------------------------------------------
 def layer_ranks(network: Network, params: bool = True) -> dict[sp.Symbol, int]:
     """Column of each symbol, left to right: the inputs first, each node right of what it
@@ -155,7 +168,7 @@ def layer_ranks(network: Network, params: bool = True) -> dict[sp.Symbol, int]:
     first consumer, in a column of its own between the inputs and the nodes they feed."""
     graph = network.graph
     column = {s: 0 for s in network.inputs}
-    for u in network.forward.lhs:
+    for u in graph.rhs:
         column[u] = max((column[v] + _gap(network, v, u, params) for v in graph.producers[u]
                          if v in column), default=1)
     column[network.loss_symbol] = max(column.values())
@@ -206,10 +219,16 @@ def _node_attributes(picture: _Picture, s: sp.Symbol) -> str:
 
 
 def _node_lines(picture: _Picture, s: sp.Symbol) -> list[str]:
+    """The node's equation as the forward pass computes it, after the values it stores on the
+    way (``h_tanh = tanh(...)`` before ``h = 0.5·z·(1 + h_tanh)``: partials name them)."""
     printer, network = picture.printer, picture.network
-    rhs = network.graph.rhs.get(s)
     name = html_name(s.name)
-    lines = [name] if rhs is None else _equation(f"{name} =", printer.terms(rhs))
+    if s not in network.graph.rhs:
+        lines = [name]
+    else:
+        lines = [line for stored, rhs in stored_values(network).get(s, ())
+                 for line in _equation(f"{html_name(stored.name)} =", printer.terms(rhs))]
+        lines += _equation(f"{name} =", printer.terms(network.forward.as_dict()[s]))
     if picture.values is not None and s in picture.values:
         lines.append(f"= {number(picture.values[s])}")
     if picture.gradients is not None and s in picture.gradients:
