@@ -130,14 +130,18 @@ def _auto(choice: bool | None, default: bool) -> bool:
 
 
 def derivation_dot(derivation, partials: bool | None = None, params: bool | None = None) -> str:
-    """The graph of a ``Derivation``'s network, annotated at its point when it has one."""
+    """The graph of a ``Derivation``'s network, annotated at its point when it has one; the
+    header names the command that draws it, with ``partials``/``params`` when they are set."""
     values = derivation.values
     gradients = None
     if values is not None:
         delta = derivation.delta
         gradients = {v: values[d] for v, d in delta.delta.items()}
         gradients.update({p: values[g] for p, g in delta.gradient.items()})
-    return graph_dot(derivation.network, values, gradients, command=derivation.command("graph"),
+    options = [f"--{'' if on else 'no-'}{name}" for name, on in
+               (("partials", partials), ("params", params)) if on is not None]
+    command = " ".join([derivation.command("graph")] + options)
+    return graph_dot(derivation.network, values, gradients, command=command,
                      partials=partials, params=params)
 
 
