@@ -139,6 +139,17 @@ def structured_name(name: str) -> str:
     return tex
 
 
+def textbook_parts(name: str) -> tuple[str, str | None, str] | None:
+    """The parts of a textbook-style name as plain text, for printers other than LaTeX:
+    ``w1_11`` → ('w', '1', '11'), ``w1_1_10`` → ('w', '1', '1,10'), ``x1`` → ('x', None, '1');
+    None when the name follows no known pattern (the patterns of ``textbook_name``)."""
+    m = _LAYERED.match(name)
+    if m:
+        return m.group(1), m.group(2), m.group(3).replace("_", ",")
+    m = _INDEXED.match(name)
+    return (m.group(1), None, m.group(2)) if m else None
+
+
 class TextbookLatexPrinter(LatexPrinter):
     """LaTeX printer with textbook names and a readable order of terms and factors.
 

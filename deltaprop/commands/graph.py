@@ -1,10 +1,12 @@
 """``deltaprop graph NETWORK -o FILE.dot|.svg|.png``: the computational graph as a picture."""
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from symbolic.derivation import Derivation
-from symbolic.dot import check_layout_size, derivation_dot, render
+from symbolic.dot import (AUTO_PARAM_NODES, AUTO_PARTIAL_EDGES, check_layout_size,
+                          derivation_dot, render)
 from symbolic.errors import DeltapropError
 
 from ..loading import load_network, network_argument, network_source
@@ -20,6 +22,13 @@ def add_arguments(parser) -> None:
     parser.add_argument("-o", "--output", metavar="FILE", required=True,
                         help="FILE.dot (no dependency), FILE.svg or FILE.png (Graphviz's dot)")
     point_arguments(parser)
+    parser.add_argument("--partials", action=argparse.BooleanOptionalAction, default=None,
+                        help="label each edge with its local partial (default: when the graph "
+                             f"has at most {AUTO_PARTIAL_EDGES} edges)")
+    parser.add_argument("--params", action=argparse.BooleanOptionalAction, default=None,
+                        help="draw each parameter as a box (default: for at most "
+                             f"{AUTO_PARAM_NODES} parameters; otherwise the node equations "
+                             "name them)")
 
 
 def run(args) -> int:
@@ -31,7 +40,7 @@ def run(args) -> int:
         check_layout_size(network, fmt, str(Path(args.output).with_suffix(".dot")))
     derivation = Derivation(network, at=parse_point(args.at, network.name),
                             source=network_source(network))
-    text = derivation_dot(derivation)
+    text = derivation_dot(derivation, partials=args.partials, params=args.params)
     content = text if fmt == "dot" else render(text, fmt)
     write_atomic(args.output, content)
     print(f"wrote {args.output}")
