@@ -38,7 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_compare import _casadi_ops  # noqa: E402  (instructions minus inputs/outputs/constants)
-from codegen.pricing import PRICES, executed_ops, shipped_cost  # noqa: E402
+from codegen.pricing import PRICES, executed_ops  # noqa: E402
+from codegen.scalar import shipped_cost  # noqa: E402
 from symbolic import Network, builtin, mlp  # noqa: E402
 from symbolic.builders import LayerNames, Layers, dense  # noqa: E402
 from symbolic.count import split_fraction  # noqa: E402

@@ -193,17 +193,6 @@ class ShippedCost:
         return self.forward.one_sample + self.delta.one_sample
 
 
-def shipped_cost(network) -> ShippedCost:
-    """The cost of the generated ``gradients`` of ``network`` (see the module docstring)."""
-    from .scalar import ScalarEmitter        # scalar.py prices its comments with this module
-
-    emitter = ScalarEmitter(network)
-    forward, backward, summands = emitter.gradients_program()
-    net = emitter.network
-    return ShippedCost(program_cost(net, forward, {}, forward + backward, summands),
-                       program_cost(net, backward, summands, forward + backward, summands))
-
-
 def program_cost(network, assignments, summands: dict, program=None,
                  all_summands: dict | None = None, loss_stored: bool = False) -> SplitCost:
     """``assignments`` (part of ``program``, by default all of it) and the batch sums of

@@ -23,7 +23,7 @@ from symbolic.program import Assignment
 
 from .initial import init_bounds
 from .naming import RESERVED, Namer, identifier
-from .pricing import executed_comment, program_cost
+from .pricing import ShippedCost, executed_comment, program_cost
 from .rewrites import halve_sigmoid_inputs
 from .printer import HELPERS, MAX_OPERANDS, NumPyCodePrinter, chunks, grouped, number
 from .templates import render
@@ -384,3 +384,12 @@ def unpack(names) -> str:
 def emit_scalar_module(network: Network) -> str:
     """The NumPy module of a scalar-level network, as source text."""
     return ScalarEmitter(network).render()
+
+
+def shipped_cost(network) -> ShippedCost:
+    """The cost of the generated ``gradients`` of ``network`` (``codegen.pricing`` conventions)."""
+    emitter = ScalarEmitter(network)
+    forward, backward, summands = emitter.gradients_program()
+    net = emitter.network
+    return ShippedCost(program_cost(net, forward, {}, forward + backward, summands),
+                       program_cost(net, backward, summands, forward + backward, summands))

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 import warnings
@@ -10,6 +9,7 @@ import warnings
 from symbolic.errors import DeltapropError
 
 from . import __version__
+from .commands import build, check, compare, derive, descend, generate, graph, info, spec, train
 from .output import forget_protected
 
 #: Sub-command modules, in the order ``deltaprop --help`` lists them.  Each defines
@@ -20,7 +20,8 @@ DESCRIPTION = ("deltaprop derives backpropagation symbolically for a network you
                "file): the chain rule along every path, the shared delta terms, the derivation "
                "as a LaTeX or Markdown document, a stand-alone NumPy module with its gradients "
                "checked, and exact operation counts of naive differentiation against backprop.")
-COMMANDS = ["build", "info", "descend", "train", "compare", "derive", "graph", "generate", "check", "spec"]
+COMMANDS = {"build": build, "info": info, "descend": descend, "train": train, "compare": compare,
+            "derive": derive, "graph": graph, "generate": generate, "check": check, "spec": spec}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -36,8 +37,7 @@ def parser() -> argparse.ArgumentParser:
                   epilog="Run 'deltaprop COMMAND --help' for the options of a command.")
     top.add_argument("--version", action="version", version=f"deltaprop {__version__}")
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND", title="commands")
-    for name in COMMANDS:
-        module = importlib.import_module(f"deltaprop.commands.{name}")
+    for name, module in COMMANDS.items():
         p = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(p)
         p.set_defaults(run=module.run)
@@ -61,7 +61,7 @@ def _run(args) -> int:
     """Run the sub-command: its errors become one line on stderr and exit code 2."""
     with warnings.catch_warnings():
         warnings.simplefilter("default")
-        warnings.formatwarning = lambda msg, cat, *a, **k: f"deltaprop: warning: {msg}\n"
+        warnings.showwarning = _show_warning      # catch_warnings restores the original
         try:
             return int(args.run(args) or 0)
         except DeltapropError as err:
@@ -76,6 +76,10 @@ def _run(args) -> int:
         except KeyboardInterrupt:
             print("deltaprop: interrupted", file=sys.stderr)
             return 130
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"deltaprop: warning: {message}", file=sys.stderr)
 
 
 class _Stdout:

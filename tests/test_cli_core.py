@@ -118,7 +118,7 @@ def test_help_opens_with_a_description_for_users_and_lists_every_command(capsys)
     assert "``" not in out and "deltaprop.commands" not in out
     commands = out.split("commands:\n")[1]
     assert [line.split()[0] for line in commands.splitlines()[1:] if line.startswith("    ")
-            and not line.startswith("     ")] == COMMANDS
+            and not line.startswith("     ")] == list(COMMANDS)
 
 
 def test_info_shows_a_loss_that_is_a_node_as_that_node(capsys):

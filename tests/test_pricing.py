@@ -17,8 +17,8 @@ import pytest
 import sympy as sp
 
 from codegen import generate_module, load_module
-from codegen.pricing import (PRICES, SplitCost, executed_ops, program_cost, reduction_ops,
-                             shipped_cost, split_ops)
+from codegen.pricing import PRICES, SplitCost, executed_ops, program_cost, reduction_ops, split_ops
+from codegen.scalar import shipped_cost
 from codegen.printer import HELPERS, NumPyCodePrinter
 from symbolic import Network, builtin, mlp
 from symbolic.count import OpCount

@@ -6,23 +6,20 @@ build leaves DIR as it was.  Each feature contributes one step: a function
 """
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 from symbolic.wording import plural
 
+from codegen.steps import run_check, write_module
+
 from ..loading import load_network, network_argument
 from ..output import write_all
+from . import compare, derive
 
 HELP = "generate, check and document a network in one go (the main job)"
 
-#: "module:function" of each build step, in order.
-STEPS: list[str] = [
-    "codegen.steps:write_module",
-    "codegen.steps:run_check",
-    "deltaprop.commands.derive:build_step",
-    "deltaprop.commands.compare:build_step",
-]
+#: The build steps, in order.
+STEPS = [write_module, run_check, derive.build_step, compare.build_step]
 
 
 def add_arguments(parser) -> None:
@@ -37,9 +34,8 @@ def run(args) -> int:
     files: dict[str, str | bytes] = {}
     summary: list[str] = [f"deltaprop build {network.name}"]
     status = 0
-    for spec in STEPS:
-        module, func = spec.split(":")
-        step_files, lines, ok = getattr(importlib.import_module(module), func)(network, outdir)
+    for step in STEPS:
+        step_files, lines, ok = step(network, outdir)
         files.update(step_files)
         summary += lines
         status = status or (0 if ok else 1)
