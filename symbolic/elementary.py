@@ -65,7 +65,7 @@ class _Extractor:
         return expr.func(*args) if any(x is not y for x, y in zip(args, expr.args)) else expr
 
     def nested(self, expr: sp.Expr) -> sp.Expr:
-        if expr.is_Atom:
+        if expr.is_Atom or not expr.free_symbols:     # a constant (sqrt(2)) is no stored value
             return expr
         node = self.stored.get(expr)
         if node is not None and node in self.defined:

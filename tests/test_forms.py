@@ -193,3 +193,18 @@ def test_conventions_at_singular_points(text, values, expected):
     with np.errstate(all="ignore"):
         _, grads = module.gradients(params, data)
     assert grads == pytest.approx(expected)
+
+
+def test_pi_in_a_spec_is_pi_and_the_gelu_derives_with_a_stored_tanh():
+    text = ("input x\nparam w\nz = w*x\nh = 0.5*z*(1 + tanh(sqrt(2/pi)*(z + 0.044715*z^3)))\n"
+            "loss = h^2\n")
+    network = parse_spec(text, "gelu.net")
+    assert network.written.as_dict()[network.symbol("h")].has(sp.pi)
+    assert [a.rhs.func for a in network.forward if a.lhs in network.auxiliary] == [sp.tanh]
+    from symbolic.spec import format_spec
+    assert "pi" in format_spec(network)
+    values = {network.symbol("x"): 0.7, network.symbol("w"): -1.3}
+    module = codegen.load_module(network)
+    _, grads = module.gradients({"w": -1.3}, {"x": np.array([0.7])})
+    assert grads["w"] == pytest.approx(reference_gradients(network, values, 30)[network.symbol("w")],
+                                       rel=1e-12)

@@ -370,8 +370,8 @@ def test_format_spec_refuses_what_the_format_cannot_say():
     from symbolic.spec import format_spec
 
     x, w, lam = sp.symbols("x w lambda")
-    with pytest.raises(DeltapropError, match="the constant pi cannot be written"):
-        format_spec(Network("p", [x], [], [w], [], sp.pi * w * x))
+    with pytest.raises(DeltapropError, match="the constant GoldenRatio cannot be written"):
+        format_spec(Network("p", [x], [], [w], [], sp.GoldenRatio * w * x))
     with pytest.raises(DeltapropError, match="Heaviside cannot be written"):
         format_spec(Network("h", [x], [], [w], [], sp.Heaviside(w * x) + w))
     with pytest.raises(DeltapropError, match="'lambda' is a Python keyword"):

@@ -14,7 +14,7 @@ from ..errors import NetworkError, NetworkWarning
 from ..evaluate import evaluate
 from ..network import Network
 from .statements import EXPRESSION_PROBLEMS, Declaration, Definition, check_name
-from .text import EULER, FUNCTIONS, LOSS, Limits, Line, SpecError, suggest
+from .text import EULER, FUNCTIONS, PI, LOSS, Limits, Line, SpecError, suggest
 
 _OPERATORS = {ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.LShift: "<<",
               ast.RShift: ">>", ast.BitOr: "|", ast.BitAnd: "&", ast.BitXor: "^"}
@@ -186,6 +186,8 @@ class _Expression:
                             f"{later.line.number})")
         if name == EULER:
             return sp.E
+        if name == PI:
+            return sp.pi
         raise self.fail(node, f"unknown name {name!r}" + suggest(name, self.builder.table))
 
     def _unary(self, node: ast.UnaryOp, depth: int) -> sp.Expr:

@@ -19,6 +19,8 @@ FUNCTIONS = {
 DIRECTIVES = ("input", "target", "param")
 #: Euler's number, unless the spec declares or defines a name ``e`` (then ``e`` is that name).
 EULER = "e"
+#: π, likewise (``sqrt(2/pi)`` in the tanh form of GELU).
+PI = "pi"
 LOSS = "loss"
 
 

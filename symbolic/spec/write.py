@@ -7,7 +7,7 @@ from sympy.printing.str import StrPrinter
 from ..errors import NetworkError
 from ..network import Network
 from .statements import name_problem
-from .text import EULER, FUNCTIONS, LIMITS, LOSS
+from .text import EULER, FUNCTIONS, LIMITS, LOSS, PI
 
 
 class _SpecPrinter(StrPrinter):
@@ -22,11 +22,14 @@ class _SpecPrinter(StrPrinter):
     def _print_Exp1(self, expr):
         return self.euler
 
+    def _print_Pi(self, expr):
+        return PI
+
     def _print_Float(self, expr):
         return repr(float(expr))
 
 
-_WRITABLE = (sp.Symbol, sp.Integer, sp.Rational, sp.Float, sp.Add, sp.Mul, sp.Pow, type(sp.E),
+_WRITABLE = (sp.Symbol, sp.Integer, sp.Rational, sp.Float, sp.Add, sp.Mul, sp.Pow, type(sp.E), type(sp.pi),
              *(f for f, _ in FUNCTIONS.values() if isinstance(f, type)))
 
 
@@ -51,6 +54,10 @@ def format_spec(network: Network, names_per_line: int = 10) -> str:
     printer = _SpecPrinter({"order": "none"})
     if any(s.name == EULER for s in network.symbols):
         printer.euler = "exp(1)"
+    if any(s.name == PI for s in network.symbols) and any(e.has(sp.pi) for e in
+                                                           [a.rhs for a in network.equations]):
+        raise NetworkError(f"network {network.name!r} cannot be written as a spec: it uses π "
+                           "and has a symbol named 'pi'")
     title = "".join(c if c.isprintable() else "?" for c in network.name)
     lines = [f"# {title}: a deltaprop network spec (see README, 'Network spec files')"]
     for role, symbols in (("input", network.inputs), ("target", network.targets),
