@@ -194,9 +194,11 @@ class Derivation:
             ". The forward pass computes, in order:"]))
         number = {a.lhs: i for i, a in enumerate(net.forward, 1)}
         shown = self.forward_shown
-        rows = [Row(self.tex(a.lhs), [[self.sum_items(a.rhs)]], tag=str(number[a.lhs]))
+        written = net.written.as_dict()
+        rows = [Row(self.tex(a.lhs), self.forward_segments(a, written), tag=str(number[a.lhs]))
                 for a in shown]
         sec.blocks.append(Display(rows, numbered=True))
+        sec.blocks += self.recognition_note(written)
         if len(shown) < len(number):
             sec.blocks.append(Text([f"Shown: the first equation of each layer; the other "
                                     f"{len(number) - len(shown):,} have the same form."]))
@@ -207,6 +209,33 @@ class Derivation:
             sec.blocks.append(Text(["The last equation is the loss ", Math(self.tex(loss)),
                                     " for one sample."]))
         return sec
+
+    def forward_segments(self, a, written: dict) -> list:
+        """``= as written = as derived`` where deltaprop recognised a form in the written
+        right side (1/(1 + e^{−z}) = σ(z)), else the right side once."""
+        derived = [self.sum_items(a.rhs)]
+        mine = written.get(a.lhs)
+        if mine is None or mine == a.rhs or sp.expand(mine - a.rhs) == 0:
+            return [derived]
+        return [[self.sum_items(mine)], derived]
+
+    def recognition_note(self, written: dict) -> list:
+        """One sentence on what deltaprop changed in the written program, if anything."""
+        net = self.network
+        changed = [u for u, rhs in written.items() if net.forward.as_dict().get(u) != rhs]
+        if not changed and not net.auxiliary:
+            return []
+        text = []
+        if changed:
+            text += ["Where an equation shows two right sides, the first is as written and the "
+                     "second the standard form deltaprop recognised in it (sigmoid, tanh, "
+                     "softplus, softmax, the logarithm of one), which is derived like the built-in "
+                     "function and evaluated without overflow. "]
+        if net.auxiliary:
+            text += ["The equations of ", *self.names(net.auxiliary), " are values inside a "
+                     "formula whose derivative reuses them; the forward pass stores them and they "
+                     "get no δ of their own."]
+        return [Text(text)]
 
     def names(self, symbols, limit: int = MAX_NAMES) -> list:
         """``symbols`` as inline math, each its own piece so that a long list wraps; in full up

@@ -376,13 +376,13 @@ def visual_width(tex: str) -> float:
 def break_terms(items: list[tuple[str, str]], width: float, lead: bool = False) -> list[str]:
     """Pack ``(operator, term)`` pairs into lines of about ``width`` characters.
 
-    The first operator is dropped unless ``lead``; a line after the first starts with its
-    operator, so ``a + b + c`` may print as ``a + b`` / ``+ c``.
+    A leading ``+`` is dropped unless ``lead`` (a leading ``-`` never is); a line after the
+    first starts with its operator, so ``a + b + c`` may print as ``a + b`` / ``+ c``.
     """
     lines: list[str] = []
     current, used = "", 0.0
     for i, (op, term) in enumerate(items):
-        piece = term if (i == 0 and not lead) or not op else f"{op} {term}"
+        piece = term if (i == 0 and not lead and op == "+") or not op else f"{op} {term}"
         w = visual_width(piece)
         if current and used + w > width:
             lines.append(current)

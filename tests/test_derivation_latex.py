@@ -73,3 +73,16 @@ def test_break_terms_keeps_every_term_and_fits():
 def test_visual_width_counts_fractions_once():
     fraction = visual_width(r"\frac{\partial L}{\partial w_1}")
     assert fraction < visual_width(r"\partial L \partial w_1")
+
+
+def test_a_sum_whose_first_term_is_negative_keeps_its_sign():
+    """-(t*log(y) + (1 - t)*log(1 - y)) once printed as t log(y) - ...: the leading minus lost."""
+    from symbolic.derivation import Derivation
+    from symbolic.spec import parse_spec
+
+    network = parse_spec("input x\ntarget t\nparam w\nz = w*x\ny = 1/(1 + exp(-z))\n"
+                         "loss = -(t*log(y) + (1 - t)*log(1 - y))\n", "bce.net")
+    tex = Derivation(network).latex()
+    line = next(l for l in tex.splitlines() if l.lstrip().startswith("L &="))
+    assert line.split("&=")[1].lstrip().startswith("- t")
+    assert r"\operatorname{softplus}" in line          # the recognised form beside the written one
