@@ -93,7 +93,9 @@ class Derivation:
         if self.at is None:
             return None
         values = run(self.delta.program, run(self.network.forward, self.at))
-        return {**values, **{name: evaluate(sub, values) for name, sub in self.abbreviations}}
+        for name, sub in self.abbreviations:      # in order: a later one may hold an earlier one
+            values[name] = evaluate(sub, values)
+        return values
 
     # -- printing helpers --------------------------------------------------------------------
     def tex(self, expr) -> str:
@@ -106,9 +108,13 @@ class Derivation:
         return expr.xreplace({sub: name for name, sub in self.abbreviations})
 
     def _longest_argument(self, expr: sp.Expr) -> sp.Expr | None:
-        """The function argument of ``expr`` that prints widest (ties: by its LaTeX)."""
+        """The function argument of ``expr`` that prints widest (ties: by its LaTeX); without
+        one, the widest sum that is a factor of a product (a bracket the line cannot break)."""
         printed = {self.printer.doprint(a): a for f in expr.atoms(sp.Function) for a in f.args
                    if not a.is_Atom}
+        if not printed:
+            printed = {self.printer.doprint(a): a for m in expr.atoms(sp.Mul) for a in m.args
+                       if a.is_Add}
         if not printed:
             return None
         return printed[min(printed, key=lambda t: (-visual_width(t), t))]
@@ -215,22 +221,31 @@ class Derivation:
         right side (1/(1 + e^{−z}) = σ(z)), else the right side once."""
         derived = [self.sum_items(a.rhs)]
         mine = written.get(a.lhs)
-        if mine is None or mine == a.rhs or sp.expand(mine - a.rhs) == 0:
+        if not self.recognised(a.lhs, mine):
             return [derived]
-        return [[self.sum_items(mine)], derived]
+        as_written = self.sum_items(mine)
+        if visual_width(" ".join(term for _, term in as_written)) > 0.6 * LINE_WIDTH:
+            return [derived]                      # too long to stand beside it: the note says so
+        return [[as_written], derived]
+
+    def recognised(self, node, written_rhs) -> bool:
+        """True if deltaprop recognised a form in the written right side of ``node``."""
+        mine = self.network.differentiated.get(node)
+        return (written_rhs is not None and mine is not None and written_rhs != mine
+                and sp.expand(written_rhs - mine) != 0)
 
     def recognition_note(self, written: dict) -> list:
         """One sentence on what deltaprop changed in the written program, if anything."""
         net = self.network
-        changed = [u for u, rhs in written.items() if net.forward.as_dict().get(u) != rhs]
+        changed = [u for u, rhs in written.items() if self.recognised(u, rhs)]
         if not changed and not net.auxiliary:
             return []
         text = []
         if changed:
-            text += ["Where an equation shows two right sides, the first is as written and the "
-                     "second the standard form deltaprop recognised in it (sigmoid, tanh, "
-                     "softplus, softmax, the logarithm of one), which is derived like the built-in "
-                     "function and evaluated without overflow. "]
+            text += ["In ", *self.names(changed), " deltaprop recognised a standard form (sigmoid, "
+                     "tanh, softplus, softmax, the logarithm of one) in the equation as written "
+                     "(shown first where it fits); it is derived like the built-in function and "
+                     "evaluated without overflow. "]
         if net.auxiliary:
             text += ["The equations of ", *self.names(net.auxiliary), " are values inside a "
                      "formula whose derivative reuses them; the forward pass stores them and they "

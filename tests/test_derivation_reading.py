@@ -145,7 +145,8 @@ def test_long_function_arguments_are_named_once():
     md = d.markdown()
     assert md.count(r"\xi_{1} &= ") == 1
     assert r"\cos{\left(\xi_{1} \right)}" in md
-    (name, sub), = d.abbreviations
+    (name, sub), *more = d.abbreviations      # ξ_1 the sine's argument; ξ_2 may name a bracket
+    assert len(more) <= 1
     assert d.values[name] == pytest.approx(evaluate(sub, run(d.network.forward, d.at)))
     assert d.values[name] == pytest.approx(float(sp.sqrt(2 / sp.pi) * 0.75 * (1 + 0.044715 *
                                                                             0.75 ** 2)))
