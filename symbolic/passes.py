@@ -47,43 +47,52 @@ def eliminate_common_subexpressions(program: Program, prefix: str = "c",
     shared piece that is the whole right side of an assignment to one of ``names`` (the δ's)
     takes that name instead and is computed once, where it is first needed.
     """
-    counts: Counter = Counter()
-    keys = _SignedKeys()
+    keys, counts = _SignedKeys(), Counter()
     for a in program:
         _count_subtrees(a.rhs, counts, keys)
     shared = {e for e, n in counts.items() if n > 1 and not _is_free(e)}
     if not shared:
         return program
     taken = {s.name for a in program for s in (a.lhs, *a.rhs.free_symbols)} | set(reserved)
-    whole = _whole_right_sides(program, set(names))
-    named: dict[sp.Expr, sp.Expr] = {}          # key -> an expression with the key's value
-    out: list[Assignment] = []
+    sharer = _Sharer(keys, shared, _whole_right_sides(program, set(names)), prefix, taken)
+    for a in program:
+        sharer.assign(a)
+    return Program(sharer.out)
 
-    def rebuild(e: sp.Expr, top: bool) -> sp.Expr:
+
+class _Sharer:
+    """Rebuilds assignments with each shared subexpression computed once (``out``)."""
+
+    def __init__(self, keys, shared: set, whole: dict, prefix: str, taken: set):
+        self.keys, self.shared, self.whole = keys, shared, whole
+        self.prefix, self.taken = prefix, taken
+        self.named: dict[sp.Expr, sp.Expr] = {}     # key -> an expression with the key's value
+        self.out: list[Assignment] = []
+
+    def assign(self, a: Assignment) -> None:
+        rhs = self.rebuild(a.rhs, True)
+        if rhs == a.lhs:
+            return                        # computed earlier under its own name (δ_y = y − t)
+        key, sign = self.keys(a.rhs)
+        if key in self.shared and key not in self.named:
+            self.named[key] = sign * a.lhs    # the whole right side repeats later: reuse it
+        self.out.append(Assignment(a.lhs, rhs))
+
+    def rebuild(self, e: sp.Expr, top: bool) -> sp.Expr:
         if e.is_Atom:
             return e
-        key, sign = keys(e)
-        if key in named:
-            return sign * named[key]
-        args = [rebuild(x, False) for x in e.args]
+        key, sign = self.keys(e)
+        if key in self.named:
+            return sign * self.named[key]
+        args = [self.rebuild(x, False) for x in e.args]
         new = e.func(*args) if any(x is not y for x, y in zip(args, e.args)) else e
-        if key in shared and not top:
-            temp = (whole.get(e) if sign == 1 else None) or sp.Symbol(
-                fresh_name(f"{prefix}{len(named)}", taken))
-            out.append(Assignment(temp, sign * new))
-            named[key] = temp
-            return sign * temp
-        return new
-
-    for a in program:
-        rhs = rebuild(a.rhs, True)
-        if rhs == a.lhs:
-            continue                      # computed earlier under its own name (δ_y = y − t)
-        key, sign = keys(a.rhs)
-        if key in shared and key not in named:
-            named[key] = sign * a.lhs     # the whole right side repeats later: reuse this name
-        out.append(Assignment(a.lhs, rhs))
-    return Program(out)
+        if key not in self.shared or top:
+            return new
+        temp = (self.whole.get(e) if sign == 1 else None) or sp.Symbol(
+            fresh_name(f"{self.prefix}{len(self.named)}", self.taken))
+        self.out.append(Assignment(temp, sign * new))
+        self.named[key] = temp
+        return sign * temp
 
 
 class _SignedKeys:
