@@ -232,6 +232,8 @@ def _cheapest(d: sp.Expr) -> sp.Expr:
     """The cheapest of ``d``, its common factors pulled out (2*y - 2*t → 2*(y - t)) and, for
     small ``d``, its expansion (y*(1 - t) - t*(1 - y) → y - t), collected by one symbol
     (a·t1 + a·t2 + a·t3 − t3 → a·(t1 + t2 + t3) − t3)."""
+    if d.is_Atom or not any(e.is_Add for e in sp.preorder_traversal(d)):
+        return d                          # a symbol or a product: nothing to factor or expand
     candidates = [d, sp.factor_terms(d)]
     if _is_small(d) and not d.has(sp.Piecewise):
         expanded = sp.expand(d)
