@@ -11,16 +11,17 @@ from symbolic.matrix import MatrixNetwork, derive_matrix
 
 from .matrix_printer import ONES, MatrixPrinter
 from .matrix_statements import Statements
+from .naming import RESERVED, Namer
+from .printer import HELPERS as SCALAR_HELPERS
 from .templates import render
 
-#: data keys for the input and target matrices (the issue's contract: ``x`` and ``t``).
-DATA_NAMES = {"X": "x", "T": "t"}
+#: identifiers the generated matrix functions use themselves.
+LOCALS = ("B", ONES, "grads", "SHAPES", "DATA_SHAPES")
 
 HELPERS = {
-    "_sigmoid": '''def _sigmoid(z):
-    """1 / (1 + exp(-z)) without overflow: exp of a non-positive number only."""
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))''',
+    "_sigmoid": SCALAR_HELPERS["_sigmoid"].rstrip("\n"),
+    "_softplus": SCALAR_HELPERS["_softplus"].rstrip("\n"),
+    "_logsumexp": SCALAR_HELPERS["_logsumexp"].rstrip("\n"),
     "_softmax": '''def _softmax(z):
     """Row-wise softmax (one row per sample), shifted by the row maximum."""
     e = np.exp(z - z.max(axis=1, keepdims=True))
@@ -44,7 +45,7 @@ def generate_matrix_module(network: MatrixNetwork) -> str:
     """The module's source text (deterministic)."""
     derivation = derive_matrix(network)
     names = _names(network, derivation)
-    statements = Statements(MatrixPrinter(network, names), names)
+    statements = Statements(MatrixPrinter(network, names), names, _reshapes(network, derivation))
     forward, _ = statements.forward(network.forward)
     fast_forward, steps = statements.forward(network.forward, readers=derivation.program)
     returned = list(derivation.gradient.values())
@@ -65,11 +66,14 @@ def generate_matrix_module(network: MatrixNetwork) -> str:
         "matrix_module.py.j2",
         version=__version__, network_name=network.name,
         params=_tuple(p.name for p in network.params),
-        inputs=_tuple(names[s] for s in network.inputs),
-        targets=_tuple(names[s] for s in network.targets),
-        nodes=_tuple(s.name for s in network.nodes),
+        inputs=_tuple(s.name for s in network.inputs),
+        targets=_tuple(s.name for s in network.targets),
+        nodes=_tuple(s.name for s in network.declared_nodes),
         shapes="{" + ", ".join(f"{p.name!r}: {_shape(network, p)}" for p in network.params) + "}",
-        input=names[network.inputs[0]], target=names[network.targets[0]],
+        data_shapes="{" + ", ".join(f"{s.name!r}: ({int(s.shape[0])},)"
+                                    for s in network.inputs + network.targets) + "}",
+        data_doc=" and ".join(f"``{s.name}`` (batch × {int(s.shape[0])})"
+                              for s in network.inputs + network.targets),
         loss_key=repr(network.loss_symbol.name), loss_var=names[network.loss_symbol],
         helpers=helpers, forward_setup=setup + _ones_line(network, names, forward),
         loss_setup=setup + _ones_line(network, names, loss_lines),
@@ -94,15 +98,30 @@ def _ones_line(network, names, lines) -> list[str]:
 
 
 def _names(network, derivation) -> dict:
-    names = {s: DATA_NAMES.get(s.name, s.name) for s in network.symbols}
-    for s in list(derivation.delta.values()) + list(derivation.gradient.values()):
-        names[s] = s.name
-    return names
+    """Safe, distinct identifiers; dictionaries keep the declared names."""
+    namer = Namer(RESERVED | set(LOCALS))
+    symbols = (list(network.symbols) + list(derivation.delta.values())
+               + list(derivation.gradient.values()))
+    return {s: namer(s, s.name) for s in symbols}
+
+
+def _reshapes(network, derivation) -> dict:
+    """{symbol: array shape} where the printed value may come out 1-D or flat: gradients of
+    one-column parameters (1-D vectors, n × 1 matrices), and nodes and δ's that are not per
+    sample (a product with a 1-D vector is 1-D; such a node is kept 2-D, rows × cols)."""
+    out = {derivation.gradient[p]: _shape(network, p) for p in network.params if p.shape[1] == 1}
+    for node in network.nodes:
+        if not network.is_batch(node):
+            rows, cols = (int(d) for d in node.shape)
+            out[node] = f"({rows}, {cols})"
+            if node in derivation.delta:
+                out[derivation.delta[node]] = out[node]
+    return out
 
 
 def _setup(network, names) -> list[str]:
     lines = [f"{names[p]} = params[{p.name!r}]" for p in network.params]
-    lines += [f"{names[s]} = data[{names[s]!r}]" for s in network.inputs + network.targets]
+    lines += [f"{names[s]} = data[{s.name!r}]" for s in network.inputs + network.targets]
     lines.append(f"B = {names[network.inputs[0]]}.shape[0]")
     return lines
 
@@ -117,7 +136,7 @@ def _closure(program, target) -> set:
 
 def _shape(network, p) -> str:
     rows, cols = (int(d) for d in p.shape)
-    return f"({rows},)" if p in network.bias_columns else f"({rows}, {cols})"
+    return f"({rows},)" if p in network.vectors else f"({rows}, {cols})"
 
 
 def _tuple(items) -> str:

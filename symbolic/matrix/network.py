@@ -1,14 +1,17 @@
 """A network whose nodes are matrices: ordered (MatrixSymbol, matrix expression) equations."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Sequence
 
 import sympy as sp
 
-from ..errors import NetworkError
-from .ops import BATCH
+from ..errors import NetworkError, NetworkWarning
+from .forms import recognise_forms
+from .lift import lift_stored_values
+from .ops import BATCH, Mean
 
 
 #: attributes of scalar ``Network`` objects that matrix networks do not have.
@@ -17,8 +20,14 @@ SCALAR_ONLY = ("graph", "index", "dependencies", "latex_names")
 
 @dataclass(frozen=True, eq=False)
 class MatrixNetwork:
-    """Layers as matrix equations over a batch: ``inputs``/``targets`` are n × B MatrixSymbols,
-    ``params`` are weight matrices and bias columns, ``loss`` a 1 × 1 expression (a batch mean).
+    """Matrix equations over a batch of B samples, one column per sample.
+
+    ``inputs`` (at least one) and ``targets`` (any number, none is fine) are n × B
+    ``MatrixSymbol``s (``sp.MatrixSymbol("X", 6, BATCH)``); ``params`` are matrices and
+    columns of fixed shapes, in any order; ``equations`` are (MatrixSymbol, expression) pairs in
+    evaluation order.  ``loss`` is one number per sample (1 × B, e.g. ``sum_rows(E)``), whose
+    batch mean is taken, or already a 1 × 1 batch mean (``Mean(...)``).  ``vector_params``
+    names the parameters stored as 1-D arrays (default: those added as a bias b·1ᵀ).
     """
 
     name: str
@@ -28,15 +37,27 @@ class MatrixNetwork:
     equations: Sequence[tuple]
     loss: sp.MatrixExpr
     loss_symbol: sp.MatrixSymbol = sp.MatrixSymbol("L", 1, 1)
+    vector_params: Sequence[sp.MatrixSymbol] | None = None
+    #: nodes this class added: pieces the backward pass reads, stored (see ``lift``).
+    stored_nodes: tuple = field(default=(), init=False)
 
     def __post_init__(self):
         for key in ("inputs", "targets", "params", "equations"):
             object.__setattr__(self, key, tuple(getattr(self, key)))
+        if getattr(self.loss, "shape", None) == (1, BATCH):
+            object.__setattr__(self, "loss", Mean(self.loss))  # per sample -> batch mean
+        self._store_what_backward_reads()
         self._check()
+        self._warn_unreachable()
 
     @property
     def nodes(self) -> tuple:
         return tuple(lhs for lhs, _ in self.equations)
+
+    @property
+    def declared_nodes(self) -> tuple:
+        """The nodes the user declared, in order (without ``stored_nodes``)."""
+        return tuple(s for s in self.nodes if s not in self.stored_nodes)
 
     @cached_property
     def forward(self) -> tuple:
@@ -60,6 +81,13 @@ class MatrixNetwork:
                             and isinstance(factors[1], sp.OneMatrix)):
                         found.add(factors[0])
         return frozenset(found)
+
+    @cached_property
+    def vectors(self) -> frozenset:
+        """Parameters stored as 1-D arrays (declared vectors, or bias columns)."""
+        if self.vector_params is None:
+            return self.bias_columns
+        return frozenset(self.vector_params)
 
     def role(self, symbol) -> str:
         for kind, group in (("input", self.inputs), ("target", self.targets),
@@ -89,7 +117,29 @@ class MatrixNetwork:
         return (f"MatrixNetwork({self.name!r}: {len(self.params)} parameter matrices, "
                 f"{len(self.equations)} nodes)")
 
+    def _store_what_backward_reads(self) -> None:
+        """Written-out forms recognised (``forms``), then stored values lifted (``lift``)."""
+        taken = {s.name for s in self.inputs + self.targets + self.params + (self.loss_symbol,)}
+        taken |= {lhs.name for lhs, _ in self.equations}
+        equations, loss = recognise_forms(self.equations, self.loss)
+        equations, loss = lift_stored_values(equations, loss, self.loss_symbol, taken)
+        declared = {lhs for lhs, _ in self.equations}
+        object.__setattr__(self, "stored_nodes",
+                           tuple(lhs for lhs, _ in equations if lhs not in declared))
+        object.__setattr__(self, "equations", equations)
+        object.__setattr__(self, "loss", loss)
+
     def _check(self) -> None:
+        if not self.inputs:
+            raise NetworkError(f"{self.name}: a matrix network needs at least one input "
+                               "(the batch size is read from it)")
+        for s in self.inputs + self.targets:
+            if not (isinstance(s, sp.MatrixSymbol) and s.shape[1] == BATCH):
+                raise NetworkError(f"{self.name}: input or target {s} must be a MatrixSymbol "
+                                   "with one column per sample, e.g. MatrixSymbol('X', 6, BATCH)")
+        if getattr(self.loss, "shape", None) != (1, 1):
+            raise NetworkError(f"{self.name}: the loss must be one number per sample (1 × B) "
+                               f"or a 1 × 1 batch mean, not {_shape(self.loss)}")
         names = [s.name for s in self.symbols]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
@@ -104,8 +154,21 @@ class MatrixNetwork:
             defined.add(lhs)
 
 
+    def _warn_unreachable(self) -> None:
+        reaching = set(_matrix_symbols(self.loss))
+        for lhs, rhs in reversed(self.equations):
+            if lhs in reaching:
+                reaching |= set(_matrix_symbols(rhs))
+        unreachable = [p for p in self.params if p not in reaching]
+        if len(unreachable) == len(self.params):
+            raise NetworkError(f"{self.name}: the loss depends on no parameter")
+        for p in unreachable:
+            warnings.warn(f"network {self.name!r}: parameter {p} cannot reach the loss; "
+                          "its gradient is zero", NetworkWarning, stacklevel=4)
+
+
 def _shape(expr) -> str:
-    return "×".join(str(d) for d in expr.shape)
+    return "×".join(str(d) for d in getattr(expr, "shape", ("scalar",)))
 
 
 def _matrix_symbols(expr) -> list:

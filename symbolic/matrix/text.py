@@ -1,17 +1,39 @@
 """Readable one-line math for matrix expressions: W2ᵀ·δ_Z2, δ_A1 ⊙ A1 ⊙ (1 − A1), with shapes."""
 from __future__ import annotations
 
+import sympy as sp
 from sympy.printing.str import StrPrinter
+
+from .ops import signed_terms
+
+
+def precedence_of(item) -> int:
+    """SymPy's precedence levels for matrix expressions, without SymPy's ``precedence``
+    (which negates a product to test its sign: a slow ``doit`` per call)."""
+    if isinstance(item, sp.MatAdd):
+        return 40
+    if isinstance(item, (sp.MatMul, sp.HadamardProduct)):
+        return 50
+    if isinstance(item, sp.HadamardPower):
+        return 60
+    return 1000
 
 
 class MatrixMathPrinter(StrPrinter):
     """SymPy's str printer with ⊙ for Hadamard products, ᵀ, · and 1 for the ones matrix."""
+
+    def parenthesize(self, item, level, strict=False):
+        text = self._print(item)
+        low = precedence_of(item) <= level if strict else precedence_of(item) < level
+        return f"({text})" if low else text
 
     def _print_HadamardProduct(self, expr):
         return " ⊙ ".join(self.parenthesize(a, 50) for a in expr.args)
 
     def _print_HadamardPower(self, expr):
         base, n = expr.args
+        if n == sp.S.Half:
+            return f"sqrt.({self._print(base)})"
         return f"{self.parenthesize(base, 100)}^∘{n}"
 
     def _print_MatMul(self, expr):
@@ -24,11 +46,10 @@ class MatrixMathPrinter(StrPrinter):
         return f"({self._print(coeff)})·{body}"
 
     def _print_MatAdd(self, expr):
-        terms = sorted(expr.args, key=lambda term: term.could_extract_minus_sign())
         text = ""
-        for term in terms:
-            if term.could_extract_minus_sign():
-                text += " - " + self.parenthesize(-term, 50)
+        for negative, term in signed_terms(expr):
+            if negative:
+                text += " - " + self.parenthesize(term, 50)
             else:
                 text += (" + " if text else "") + self._print(term)
         return text
