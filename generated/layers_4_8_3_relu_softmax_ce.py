@@ -6,12 +6,14 @@ PARAMS, INPUTS, TARGETS, NODES: names in declaration order (``forward`` also ret
 deltaprop stored as nodes of their own, such as ``A1_in``).  ``params`` maps each parameter name to
 an array of the declared shape (SHAPES; vectors 1-D).  ``data`` maps each input and target
 name to a 2-D array with one row per sample (DATA_SHAPES: the per-sample sizes):
-``X`` (batch × 4) and ``T`` (batch × 3).  Work stays in the arrays' dtype (float32 in, float32 out).
+``X`` (batch × 4) and ``T`` (batch × 3).  Work stays in the arrays' dtype (float32 in, float32 out).  A missing name
+raises MissingNameError (a KeyError) listing the expected ones.
 
 - forward(params, data) -> {node name: array (batch × units)}, and the loss under 'L'
 - loss(params, data) -> mean over the batch of the per-sample loss
 - gradients(params, data) -> (loss, {param name: dloss/dparam}), with shared delta terms
 - gradients_naive(params, data) -> the same, each parameter matrix from its own unshared chain
+- init_params(seed, dtype) -> starting parameters: Glorot-uniform weights, zero biases
 """
 import numpy as np
 
@@ -21,6 +23,21 @@ TARGETS = ('T',)
 NODES = ('Z1', 'A1', 'Z2', 'Y')
 SHAPES = {'W1': (8, 4), 'b1': (8,), 'W2': (3, 8), 'b2': (3,)}
 DATA_SHAPES = {'X': (4,), 'T': (3,)}
+
+
+class MissingNameError(KeyError):
+    """A name missing from ``params`` or ``data`` (a KeyError that lists the expected names)."""
+
+    def __str__(self):
+        return str(self.args[0])
+
+
+def _require(mapping, names, what):
+    """Raise MissingNameError naming every name of ``names`` that ``mapping`` lacks."""
+    missing = [name for name in names if name not in mapping]
+    if missing:
+        raise MissingNameError(f"{what} has no {', '.join(map(repr, missing))} (expected "
+                               f"{what} keys: {', '.join(names)})")
 
 
 def _softmax_and_cross_entropy(z, t):
@@ -39,6 +56,8 @@ def _softmax_and_cross_entropy(z, t):
 
 def forward(params, data):
     """Every node over the batch, and the loss."""
+    _require(params, PARAMS, "params")
+    _require(data, INPUTS + TARGETS, "data")
     W1 = params['W1']
     b1 = params['b1']
     W2 = params['W2']
@@ -57,6 +76,8 @@ def forward(params, data):
 
 def loss(params, data):
     """Mean over the batch of the per-sample loss."""
+    _require(params, PARAMS, "params")
+    _require(data, INPUTS + TARGETS, "data")
     W1 = params['W1']
     b1 = params['b1']
     W2 = params['W2']
@@ -75,6 +96,8 @@ def loss(params, data):
 
 def gradients(params, data):
     """(loss, gradients): one reverse sweep of shared delta terms."""
+    _require(params, PARAMS, "params")
+    _require(data, INPUTS + TARGETS, "data")
     W1 = params['W1']
     b1 = params['b1']
     W2 = params['W2']
@@ -101,6 +124,8 @@ def gradients(params, data):
 
 def gradients_naive(params, data):
     """(loss, gradients) with no sharing: each parameter matrix recomputes its own delta chain."""
+    _require(params, PARAMS, "params")
+    _require(data, INPUTS + TARGETS, "data")
     W1 = params['W1']
     b1 = params['b1']
     W2 = params['W2']
@@ -137,3 +162,18 @@ def gradients_naive(params, data):
     grad_b2 = ones_B @ delta_Z2  # ∂L/∂b2 = δ_Z2·1  [3×1]
     grads['b2'] = grad_b2
     return L, grads
+
+
+def init_params(seed=0, dtype=np.float32):
+    """Starting parameters {name: array of SHAPES[name]}: each weight matrix uniform in
+    ±sqrt(6 / (n_in + n_out)) (Glorot & Bengio 2010), biases 0; drawn in PARAMS order with
+    numpy.random.default_rng(seed) (the same seed gives the same parameters)."""
+    rng = np.random.default_rng(seed)
+    params = {}
+    for name, shape in SHAPES.items():
+        if len(shape) == 1:
+            params[name] = np.zeros(shape, dtype=dtype)
+        else:
+            bound = np.sqrt(6.0 / (shape[0] + shape[1]))
+            params[name] = rng.uniform(-bound, bound, shape).astype(dtype)
+    return params

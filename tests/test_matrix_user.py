@@ -367,9 +367,33 @@ def test_train_a_matrix_spec_on_the_digits(tmp_path, capsys):
                     "loss = logsumexp(Z)*sum(T) - sum(T*Z)\n")
     assert main(["train", str(spec), "--data", "digits", "--epochs", "5", "--batch-size", "32",
                  "--lr", "0.1", "--optimizer", "momentum"]) == 0
-    held_out = capsys.readouterr().out.splitlines()[-1]
-    assert held_out.startswith("accuracy on the held-out set")
-    assert float(held_out.rsplit(" ", 1)[1].rstrip("%")) > 90  # the last node Z is the output
+    validation = capsys.readouterr().out.splitlines()[-1]
+    assert validation.startswith("accuracy on the validation set")
+    assert float(validation.rsplit(" ", 1)[1].rstrip("%")) > 90  # the last node Z is the output
+
+
+def test_train_a_matrix_spec_on_data_files_keyed_by_declared_names(tmp_path, capsys):
+    """train --data FILE (issue 11) for a spec with two inputs: arrays named X and C in .npz,
+    columns X_1 ... in .csv; the trained parameters keep their declared shapes."""
+    spec = tmp_path / "two.net"
+    spec.write_text("input X[3] C[2]\ntarget T[1]\nparam W[4,3] V[4,2] b[4] v[1,4]\n"
+                    "H = tanh(W @ X + V @ C + b)\nZ = v @ H\n"
+                    "loss = sum(log(1 + exp(Z)) - T*Z)\n")
+    rng = np.random.default_rng(0)
+    x, c = rng.normal(size=(200, 3)), rng.normal(size=(200, 2))
+    t = (x[:, :1] + c[:, :1] > 0).astype(float)
+    np.savez(tmp_path / "data.npz", X=x, C=c, T=t)
+    header = [f"X_{i}" for i in (1, 2, 3)] + ["C_1", "C_2", "T_1"]
+    rows = [",".join(header)] + [",".join(map(repr, r)) for r in np.hstack([x, c, t]).tolist()]
+    (tmp_path / "data.csv").write_text("\n".join(rows) + "\n")
+    for data in ("data.npz", "data.csv"):
+        saved = tmp_path / f"trained-{data}.npz"
+        assert main(["train", str(spec), "--data", str(tmp_path / data), "--epochs", "60",
+                     "--lr", "0.5", "--save", str(saved)]) == 0, capsys.readouterr().err
+        out = capsys.readouterr().out
+        assert "accuracy on the training set" in out
+        with np.load(saved) as trained:
+            assert trained["W"].shape == (4, 3) and trained["b"].shape == (4,)
 
 
 STORAGE_CASES = {   # vectors are 1-D arrays, n × 1 matrices 2-D: both must meet entry by entry
