@@ -51,12 +51,7 @@ def generate_matrix_module(network: MatrixNetwork) -> str:
     returned = list(derivation.gradient.values())
     backward = statements.backward(derivation.program, steps, returned, in_place=True)
     loss_needs = _closure(network.forward, network.loss_symbol)
-    naive = []
-    for p in network.params:
-        chain = derivation.closure(p)
-        grad = derivation.gradient[p]
-        naive.append((p.name, statements.backward(chain, {}, [grad], in_place=True)
-                      + [f"grads[{p.name!r}] = {names[grad]}"]))
+    naive = _naive_chains(network, derivation, statements, names)
     loss_lines, _ = statements.forward([(l, r) for l, r in network.forward if l in loss_needs])
     code = "\n".join(forward + fast_forward + backward + loss_lines
                      + [l for _, ls in naive for l in ls])
@@ -69,11 +64,7 @@ def generate_matrix_module(network: MatrixNetwork) -> str:
         inputs=_tuple(s.name for s in network.inputs),
         targets=_tuple(s.name for s in network.targets),
         nodes=_tuple(s.name for s in network.declared_nodes),
-        shapes="{" + ", ".join(f"{p.name!r}: {_shape(network, p)}" for p in network.params) + "}",
-        data_shapes="{" + ", ".join(f"{s.name!r}: ({int(s.shape[0])},)"
-                                    for s in network.inputs + network.targets) + "}",
-        data_doc=" and ".join(f"``{s.name}`` (batch × {int(s.shape[0])})"
-                              for s in network.inputs + network.targets),
+        **_declarations(network),
         loss_key=repr(network.loss_symbol.name), loss_var=names[network.loss_symbol],
         helpers=helpers, forward_setup=setup + _ones_line(network, names, forward),
         loss_setup=setup + _ones_line(network, names, loss_lines),
@@ -87,6 +78,26 @@ def generate_matrix_module(network: MatrixNetwork) -> str:
                             for p in network.params),
         naive=naive,
     )
+
+
+def _naive_chains(network, derivation, statements, names) -> list:
+    """(parameter name, lines of its own unshared δ chain) for ``gradients_naive``."""
+    naive = []
+    for p in network.params:
+        grad = derivation.gradient[p]
+        lines = statements.backward(derivation.closure(p), {}, [grad], in_place=True)
+        naive.append((p.name, lines + [f"grads[{p.name!r}] = {names[grad]}"]))
+    return naive
+
+
+def _declarations(network) -> dict:
+    """SHAPES, DATA_SHAPES and the docstring's data description."""
+    data = network.inputs + network.targets
+    return {
+        "shapes": "{" + ", ".join(f"{p.name!r}: {_shape(network, p)}" for p in network.params) + "}",
+        "data_shapes": "{" + ", ".join(f"{s.name!r}: ({int(s.shape[0])},)" for s in data) + "}",
+        "data_doc": " and ".join(f"``{s.name}`` (batch × {int(s.shape[0])})" for s in data),
+    }
 
 
 def _ones_line(network, names, lines) -> list[str]:

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import sympy as sp
 
-from symbolic.matrix.ops import BATCH, Apply, signed_terms
+from symbolic.matrix.ops import BATCH, Apply, join_terms
+from symbolic.matrix.text import ATOM, PRODUCT, SUM, power_text, wrap as _wrap
 
 from .printer import NumPyCodePrinter
 
-ATOM, POWER, PRODUCT, SUM = 4, 3, 2, 1
 
 #: name of the all-ones batch vector (1 in δ·1) in generated code.
 ONES = "ones_B"
@@ -134,13 +134,8 @@ class MatrixPrinter:
         return f"np.outer({self.full(first, t)[0]}, {self.full(second, t)[0]})", ATOM
 
     def _print_MatAdd(self, expr, t):
-        text = ""
-        for negative, term in signed_terms(expr):
-            if negative:
-                text += " - " + _wrap(self.operand(term, t), PRODUCT)
-            else:
-                text += (" + " if text else "") + _wrap(self.operand(term, t), SUM)
-        return text, SUM
+        return join_terms(expr, lambda term, negative: _wrap(self.operand(term, t),
+                                                             PRODUCT if negative else SUM)), SUM
 
     def _print_HadamardProduct(self, expr, t):
         return " * ".join(_wrap(self.factor(a, t), PRODUCT + 1) for a in expr.args), PRODUCT
@@ -166,11 +161,7 @@ class MatrixPrinter:
 
     def _print_HadamardPower(self, expr, t):
         base, n = expr.args
-        if n == sp.S.Half:
-            return f"np.sqrt({self.emit(base, t)[0]})", ATOM
-        if n == -1:
-            return f"1 / {_wrap(self.emit(base, t), PRODUCT + 1)}", PRODUCT
-        return f"{_wrap(self.emit(base, t), ATOM)}**{_exponent(n)}", POWER
+        return power_text(self.emit(base, t), n, "np.sqrt", "**", _exponent)
 
     def _print_Apply(self, expr, t):
         return ELEMENTWISE_CODE[expr.name].format(self.emit(expr.arg, t)[0]), ATOM
@@ -245,11 +236,6 @@ def _ones(expr) -> bool:
 
 def _is_batch(expr) -> bool:
     return expr.shape[1] == BATCH
-
-
-def _wrap(printed: tuple[str, int], at_least: int) -> str:
-    code, precedence = printed
-    return code if precedence >= at_least else f"({code})"
 
 
 def _scalar(value) -> str:

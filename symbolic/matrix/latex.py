@@ -7,7 +7,7 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
 from ..latex import math_name
-from .ops import signed_terms
+from .ops import join_terms
 from .text import precedence_of
 
 FUNCTION_TEX = {"sigmoid": r"\sigma", "tanh": r"\tanh", "exp": r"\exp", "log": r"\log",
@@ -53,13 +53,8 @@ class MatrixLatexPrinter(LatexPrinter):
         return text if plain else rf"\left({text}\right)"
 
     def _print_MatAdd(self, expr):
-        text = ""
-        for negative, term in signed_terms(expr):
-            if negative:
-                text += " - " + self.parenthesize(term, 50)
-            else:
-                text += (" + " if text else "") + self._print(term)
-        return text
+        return join_terms(expr, lambda term, negative: (self.parenthesize(term, 50) if negative
+                                                        else self._print(term)))
 
     def _print_MatMul(self, expr):
         coeff, factors = expr.as_coeff_matrices()

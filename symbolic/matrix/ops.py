@@ -122,6 +122,16 @@ def signed_terms(expr: sp.MatAdd) -> list[tuple[bool, sp.MatrixExpr]]:
     return sorted(out, key=lambda pair: pair[0])
 
 
+def join_terms(expr: sp.MatAdd, show) -> str:
+    """A sum as text, positive terms first: ``show(term, negative)`` prints |term| (wrapped
+    as its context needs); joined with " + " and " - "."""
+    text = ""
+    for negative, term in signed_terms(expr):
+        piece = show(term, negative)
+        text += f" - {piece}" if negative else (" + " if text else "") + piece
+    return text
+
+
 def _split_coeff(expr):
     """(c, M) with expr = c·M; a product of all-ones matrices (a broadcast number) is c·1."""
     if isinstance(expr, sp.MatMul):

@@ -4,7 +4,26 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
-from .ops import signed_terms
+from .ops import join_terms
+
+
+#: Precedence levels of the code and spec printers (higher binds tighter).
+ATOM, POWER, PRODUCT, SUM = 4, 3, 2, 1
+
+
+def wrap(printed: tuple[str, int], at_least: int) -> str:
+    """``printed`` = (text, precedence), parenthesised when it binds less than ``at_least``."""
+    text, precedence = printed
+    return text if precedence >= at_least else f"({text})"
+
+
+def power_text(base: tuple[str, int], n, sqrt: str, power: str, exponent) -> tuple[str, int]:
+    """B^∘n as (text, precedence): ``sqrt(B)`` for ½, ``1 / B`` for −1, else B ``power`` n."""
+    if n == sp.S.Half:
+        return f"{sqrt}({base[0]})", ATOM
+    if n == -1:
+        return f"1 / {wrap(base, PRODUCT + 1)}", PRODUCT
+    return f"{wrap(base, ATOM)}{power}{exponent(n)}", POWER
 
 
 def precedence_of(item) -> int:
@@ -46,13 +65,8 @@ class MatrixMathPrinter(StrPrinter):
         return f"({self._print(coeff)})·{body}"
 
     def _print_MatAdd(self, expr):
-        text = ""
-        for negative, term in signed_terms(expr):
-            if negative:
-                text += " - " + self.parenthesize(term, 50)
-            else:
-                text += (" + " if text else "") + self._print(term)
-        return text
+        return join_terms(expr, lambda term, negative: (self.parenthesize(term, 50) if negative
+                                                        else self._print(term)))
 
     def _print_Transpose(self, expr):
         return f"{self.parenthesize(expr.arg, 100)}ᵀ"

@@ -6,11 +6,11 @@ import sympy as sp
 
 from ..errors import NetworkError
 from ..matrix import BATCH, Apply, LogSumExp, Mean, MatrixNetwork, Softmax, SoftmaxCrossEntropy
-from ..matrix.ops import signed_terms
+from ..matrix.ops import join_terms
+from ..matrix.text import ATOM, POWER, PRODUCT, SUM, power_text, wrap as _wrap
 from .statements import name_problem
 from .text import FUNCTIONS, LIMITS, LOSS
 
-ATOM, POWER, PRODUCT, SUM = 4, 3, 2, 1
 
 
 def format_matrix_spec(network: MatrixNetwork) -> str:
@@ -65,11 +65,6 @@ def _text(expr) -> tuple[str, int]:
     return method(expr)
 
 
-def _wrap(printed, at_least) -> str:
-    text, precedence = printed
-    return text if precedence >= at_least else f"({text})"
-
-
 def _number(value, at_least=ATOM) -> str:
     text = str(value) if not value.is_Float else repr(float(value))
     low = value.is_negative or (value.is_Rational and not value.is_Integer)
@@ -106,14 +101,8 @@ def _product(factors):
 
 
 def _matadd(expr):
-    text = ""
-    for negative, term in signed_terms(expr):
-        piece = _text(term)
-        if negative:
-            text += " - " + _wrap(piece, PRODUCT)
-        else:
-            text += (" + " if text else "") + _wrap(piece, SUM)
-    return text, SUM
+    return join_terms(expr, lambda term, negative: _wrap(_text(term),
+                                                         PRODUCT if negative else SUM)), SUM
 
 
 def _hadamard(expr):
@@ -122,11 +111,7 @@ def _hadamard(expr):
 
 def _power(expr):
     base, n = expr.args
-    if n == sp.S.Half:
-        return f"sqrt({_text(base)[0]})", ATOM
-    if n == -1:
-        return f"1/{_wrap(_text(base), ATOM)}", PRODUCT
-    return f"{_wrap(_text(base), ATOM)}^{_number(n, ATOM)}", POWER
+    return power_text(_text(base), n, "sqrt", "^", lambda e: _number(e, ATOM))
 
 
 def _apply(expr):
