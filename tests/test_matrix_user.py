@@ -450,3 +450,39 @@ def test_deltaprop_spec_writes_matrix_networks_that_read_back_the_same(source, t
         out = tmp_path / "net.net"
         assert main(["spec", source, "-o", str(out)]) == 0
         assert out.read_text() == text
+
+
+def test_matrix_spec_derivations_compile_with_pdflatex(tmp_path):
+    """The LaTeX derivation of a declared network (every function, logsumexp, softmax, sqrt,
+    powers, transposes) compiles."""
+    import shutil
+    import subprocess
+
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed")
+    for name, text in (("autoencoder", AUTOENCODER), ("functions", SPEC_CASES["functions"]),
+                       ("softmax", SPEC_CASES["softmax-node"])):
+        spec = tmp_path / f"{name}.net"
+        spec.write_text(text)
+        assert main(["derive", str(spec), "-o", str(tmp_path / f"{name}.tex")]) == 0
+        run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
+                              f"{name}.tex"], cwd=tmp_path, capture_output=True, timeout=120)
+        assert run.returncode == 0, run.stdout.decode(errors="replace")[-2000:]
+
+
+def test_an_unused_input_or_target_is_a_located_warning():
+    with pytest.warns(NetworkWarning, match=r"m\.net:2:8: .*target T is not used on any path"):
+        parse_spec("input X[2]\ntarget T[1]\nparam W[1,2]\nloss = sum(W @ X)", "m.net")
+
+
+@pytest.mark.parametrize("equations,loss,message", [
+    (lambda X, W, Z: [(Z, Apply("gelu", W * X))], lambda X, W, Z: sum_rows(Z),
+     "unknown element-wise function 'gelu'"),
+    (lambda X, W, Z: [(Z, W * X)], lambda X, W, Z: sp.Symbol("x"), "is not a matrix expression"),
+    (lambda X, W, Z: [(sp.Symbol("z"), W * X)], lambda X, W, Z: sum_rows(W * X),
+     "is not a sympy MatrixSymbol"),
+])
+def test_bad_python_declarations_are_network_errors(equations, loss, message):
+    X, W, Z = M("X", 3, BATCH), M("W", 2, 3), M("Z", 2, BATCH)
+    with pytest.raises(NetworkError, match=message):
+        MatrixNetwork("n", [X], [], [W], equations(X, W, Z), loss(X, W, Z))

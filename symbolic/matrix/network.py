@@ -10,8 +10,9 @@ import sympy as sp
 
 from ..errors import NetworkError, NetworkWarning
 from .forms import recognise_forms
+from .functions import SCALAR
 from .lift import lift_stored_values
-from .ops import BATCH, Mean
+from .ops import BATCH, Apply, Mean
 
 
 #: attributes of scalar ``Network`` objects that matrix networks do not have.
@@ -46,6 +47,7 @@ class MatrixNetwork:
             object.__setattr__(self, key, tuple(getattr(self, key)))
         if getattr(self.loss, "shape", None) == (1, BATCH):
             object.__setattr__(self, "loss", Mean(self.loss))  # per sample -> batch mean
+        self._check_kinds()
         self._store_what_backward_reads()
         self._check()
         self._warn_unreachable()
@@ -110,7 +112,7 @@ class MatrixNetwork:
         if name in SCALAR_ONLY:  # a command written for scalar networks: one clear line
             raise NetworkError(f"{self.name} is a matrix-level network; this command needs a "
                                "scalar network (mlp:SIZES:ACT:LOSS). Matrix networks support "
-                               "info, build, generate, check, train and derive")
+                               "info, build, generate, check, train, derive and spec")
         raise AttributeError(name)
 
     def __repr__(self):
@@ -128,6 +130,19 @@ class MatrixNetwork:
                            tuple(lhs for lhs, _ in equations if lhs not in declared))
         object.__setattr__(self, "equations", equations)
         object.__setattr__(self, "loss", loss)
+
+    def _check_kinds(self) -> None:
+        """Matrix symbols and expressions, known element-wise functions, before any pass."""
+        for s in self.inputs + self.targets + self.params + tuple(l for l, _ in self.equations):
+            if not isinstance(s, sp.MatrixSymbol):
+                raise NetworkError(f"{self.name}: {s!r} is not a sympy MatrixSymbol")
+        for lhs, rhs in self.equations + ((self.loss_symbol, self.loss),):
+            if not isinstance(rhs, sp.MatrixExpr):
+                raise NetworkError(f"{self.name}: {lhs} = {rhs} is not a matrix expression")
+            for f in rhs.atoms(Apply):
+                if f.name not in SCALAR:
+                    raise NetworkError(f"{self.name}: unknown element-wise function {f.name!r} "
+                                       f"in {lhs}; known: {', '.join(SCALAR)}")
 
     def _check(self) -> None:
         if not self.inputs:
@@ -165,6 +180,11 @@ class MatrixNetwork:
         for p in unreachable:
             warnings.warn(f"network {self.name!r}: parameter {p} cannot reach the loss; "
                           "its gradient is zero", NetworkWarning, stacklevel=4)
+        for role, group in (("input", self.inputs), ("target", self.targets)):
+            for s in group:
+                if s not in reaching:
+                    warnings.warn(f"network {self.name!r}: {role} {s} is not used on any path "
+                                  "to the loss; it has no effect", NetworkWarning, stacklevel=4)
 
 
 def _shape(expr) -> str:
