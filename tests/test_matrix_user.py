@@ -206,6 +206,8 @@ SPEC_CASES = {
     "residual-per-sample-numbers": "input X[3]\ntarget T[3]\nparam W1[3,3] W2[3,3] b[3]\n"
                                    "H = relu(W1 @ X + b)\nR = X + W2 @ H\nS = sum(R)\n"
                                    "loss = sum((R - T)^2) + S * sum(X * R) - S/3 + sum(S * R)\n",
+    "constants-ln-e-pi": "input X[2]\nparam W[2,2]\nZ = ln(e + exp(W @ X)) * pi\n"
+                         "loss = sum(sqrt(2/pi) * Z^2)\n",
     "vector-algebra": "input X[2]\nparam W[3,2] u[3] v[3] M[3,3]\n"
                       "Q = M.T @ M\nZ = Q @ (W @ X) + M @ u\nloss = sum(Z * v) + sum(u * v)^2\n",
 }
