@@ -239,7 +239,12 @@ def _is_batch(expr) -> bool:
 
 
 def _scalar(value) -> str:
-    """A coefficient (a number or a formula in B) as code: floats as ``0.01``, not 0.0100000."""
+    """A coefficient (a number or a formula in B) as code: floats as ``0.01``, not 0.0100000;
+    a constant such as sqrt(2/π) as its float value, so that it stays a weak Python float
+    (``np.sqrt(2/np.pi)`` would be a float64 scalar and turn float32 arrays into float64)."""
+    if not all(n.is_Rational for n in value.atoms(sp.Number)) or value.atoms(
+            sp.NumberSymbol) or any(not p.exp.is_Integer for p in value.atoms(sp.Pow)):
+        value = value.evalf(17)
     return NumPyCodePrinter({BATCH: "B"}).doprint(value)
 
 

@@ -9,7 +9,8 @@ from ..matrix import BATCH, Apply, LogSumExp, Mean, MatrixNetwork, Softmax, Soft
 from ..matrix.ops import join_terms
 from ..matrix.text import ATOM, POWER, PRODUCT, SUM, power_text, wrap as _wrap
 from .statements import name_problem
-from .text import FUNCTIONS, LIMITS, LOSS
+from .text import EULER, FUNCTIONS, LIMITS, LOSS
+from .write import _SpecPrinter
 
 
 
@@ -66,9 +67,12 @@ def _text(expr) -> tuple[str, int]:
 
 
 def _number(value, at_least=ATOM) -> str:
-    text = str(value) if not value.is_Float else repr(float(value))
-    low = value.is_negative or (value.is_Rational and not value.is_Integer)
-    return f"({text})" if low and at_least > SUM else text
+    """A coefficient as the scalar spec writer prints it (``e``, ``pi``, round-trip floats)."""
+    if any(s.name == EULER for s in value.free_symbols):
+        raise NetworkError("a coefficient with a symbol named e cannot be written")
+    text = _SpecPrinter({"order": "none"}).doprint(value)
+    simple = value.is_Integer and not value.is_negative or value.is_Symbol or value.is_NumberSymbol
+    return f"({text})" if not simple and at_least > SUM else text
 
 
 def _matmul(expr):
