@@ -184,7 +184,7 @@ def main() -> None:
     results, peaks = {}, []
     for batch in BATCHES:
         params, x, t = problem(batch, module.SHAPES)
-        data = {"x": x, "t": t}
+        data = {"X": x, "T": t}
         _, ref = hand_written(params, x, t)
         _, gen = module.gradients(params, data)
         assert all(np.allclose(gen[k], ref[k], rtol=1e-4, atol=1e-6) for k in ref)

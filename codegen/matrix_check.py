@@ -6,25 +6,37 @@ import numpy as np
 from .check import CheckResult, live_point, relative_error
 
 
-def random_matrix_point(module, batch: int, seed: int, dtype=np.float64) -> tuple[dict, dict]:
-    """Weights and biases ~ N(0, 0.5²), x ~ N(0, 1), t one-hot (softmax-ce) or ~ U(0, 1)."""
+def random_matrix_point(module, batch: int, seed: int, dtype=np.float64,
+                        positive: bool = False) -> tuple[dict, dict]:
+    """Parameters ~ N(0, 0.5²), inputs ~ N(0, 1), targets ~ U(0, 1), one-hot for a fused
+    softmax cross-entropy; ``positive``: everything ~ U(0.2, 1) (for log and sqrt of inputs)."""
     rng = np.random.default_rng(seed)
-    params = {k: rng.normal(0, 0.5, s).astype(dtype) for k, s in module.SHAPES.items()}
-    n_in = module.SHAPES[module.PARAMS[0]][1]
-    n_out = module.SHAPES[module.PARAMS[-1]][0]
-    x = rng.normal(0, 1, (batch, n_in)).astype(dtype)
-    if "_softmax_and_cross_entropy(" in getattr(module, "__deltaprop_source__", ""):
-        t = np.eye(n_out, dtype=dtype)[rng.integers(0, n_out, batch)]
-    else:
-        t = rng.uniform(0, 1, (batch, n_out)).astype(dtype)
-    return params, {module.INPUTS[0]: x, module.TARGETS[0]: t}
+    draw = ((lambda s, scale: rng.uniform(0.2, 1, s)) if positive
+            else (lambda s, scale: rng.normal(0, scale, s)))
+    params = {k: draw(s, 0.5).astype(dtype) for k, s in module.SHAPES.items()}
+    data = {k: draw((batch,) + module.DATA_SHAPES[k], 1).astype(dtype) for k in module.INPUTS}
+    one_hot = "_softmax_and_cross_entropy(" in getattr(module, "__deltaprop_source__", "")
+    for k in module.TARGETS:
+        (n,) = module.DATA_SHAPES[k]
+        data[k] = (np.eye(n, dtype=dtype)[rng.integers(0, n, batch)] if one_hot
+                   else rng.uniform(0.2 if positive else 0, 1, (batch, n)).astype(dtype))
+    return params, data
+
+
+def _finite_point(module, batch: int, seed: int) -> tuple[dict, dict]:
+    """A random point where the loss is finite: positive values if normal ones give NaN."""
+    params, data = random_matrix_point(module, batch, seed)
+    with np.errstate(all="ignore"):
+        if np.isfinite(module.loss(params, data)):
+            return params, data
+    return random_matrix_point(module, batch, seed, positive=True)
 
 
 def check_matrix_gradients(module, network=None, batch: int = 16, seed: int = 0,
                            directions: int = 8, step: float = 1e-5) -> CheckResult:
     """Central differences along random unit directions in the space of all parameter arrays,
     ``gradients_naive`` and ``loss`` against ``gradients`` (float64)."""
-    params, data, loss, grads, points = live_point(module, random_matrix_point, batch, seed)
+    params, data, loss, grads, points = live_point(module, _finite_point, batch, seed)
     names = list(module.PARAMS)
     rng = np.random.default_rng(seed + 1)
     g_norm = float(np.sqrt(sum(np.sum(grads[n] ** 2) for n in names)))

@@ -11,16 +11,17 @@ from symbolic.matrix import MatrixNetwork, derive_matrix
 
 from .matrix_printer import ONES, MatrixPrinter
 from .matrix_statements import Statements
+from .naming import RESERVED, Namer
+from .printer import HELPERS as SCALAR_HELPERS
 from .templates import render
 
-#: data keys for the input and target matrices (the issue's contract: ``x`` and ``t``).
-DATA_NAMES = {"X": "x", "T": "t"}
+#: identifiers the generated matrix functions use themselves.
+LOCALS = ("B", ONES, "grads", "SHAPES", "DATA_SHAPES")
 
 HELPERS = {
-    "_sigmoid": '''def _sigmoid(z):
-    """1 / (1 + exp(-z)) without overflow: exp of a non-positive number only."""
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))''',
+    "_sigmoid": SCALAR_HELPERS["_sigmoid"].rstrip("\n"),
+    "_softplus": SCALAR_HELPERS["_softplus"].rstrip("\n"),
+    "_logsumexp": SCALAR_HELPERS["_logsumexp"].rstrip("\n"),
     "_softmax": '''def _softmax(z):
     """Row-wise softmax (one row per sample), shifted by the row maximum."""
     e = np.exp(z - z.max(axis=1, keepdims=True))
@@ -44,18 +45,13 @@ def generate_matrix_module(network: MatrixNetwork) -> str:
     """The module's source text (deterministic)."""
     derivation = derive_matrix(network)
     names = _names(network, derivation)
-    statements = Statements(MatrixPrinter(network, names), names)
+    statements = Statements(MatrixPrinter(network, names), names, _reshapes(network, derivation))
     forward, _ = statements.forward(network.forward)
     fast_forward, steps = statements.forward(network.forward, readers=derivation.program)
     returned = list(derivation.gradient.values())
     backward = statements.backward(derivation.program, steps, returned, in_place=True)
     loss_needs = _closure(network.forward, network.loss_symbol)
-    naive = []
-    for p in network.params:
-        chain = derivation.closure(p)
-        grad = derivation.gradient[p]
-        naive.append((p.name, statements.backward(chain, {}, [grad], in_place=True)
-                      + [f"grads[{p.name!r}] = {names[grad]}"]))
+    naive = _naive_chains(network, derivation, statements, names)
     loss_lines, _ = statements.forward([(l, r) for l, r in network.forward if l in loss_needs])
     code = "\n".join(forward + fast_forward + backward + loss_lines
                      + [l for _, ls in naive for l in ls])
@@ -65,11 +61,10 @@ def generate_matrix_module(network: MatrixNetwork) -> str:
         "matrix_module.py.j2",
         version=__version__, network_name=network.name,
         params=_tuple(p.name for p in network.params),
-        inputs=_tuple(names[s] for s in network.inputs),
-        targets=_tuple(names[s] for s in network.targets),
-        nodes=_tuple(s.name for s in network.nodes),
-        shapes="{" + ", ".join(f"{p.name!r}: {_shape(network, p)}" for p in network.params) + "}",
-        input=names[network.inputs[0]], target=names[network.targets[0]],
+        inputs=_tuple(s.name for s in network.inputs),
+        targets=_tuple(s.name for s in network.targets),
+        nodes=_tuple(s.name for s in network.declared_nodes),
+        **_declarations(network),
         loss_key=repr(network.loss_symbol.name), loss_var=names[network.loss_symbol],
         helpers=helpers, forward_setup=setup + _ones_line(network, names, forward),
         loss_setup=setup + _ones_line(network, names, loss_lines),
@@ -85,6 +80,26 @@ def generate_matrix_module(network: MatrixNetwork) -> str:
     )
 
 
+def _naive_chains(network, derivation, statements, names) -> list:
+    """(parameter name, lines of its own unshared δ chain) for ``gradients_naive``."""
+    naive = []
+    for p in network.params:
+        grad = derivation.gradient[p]
+        lines = statements.backward(derivation.closure(p), {}, [grad], in_place=True)
+        naive.append((p.name, lines + [f"grads[{p.name!r}] = {names[grad]}"]))
+    return naive
+
+
+def _declarations(network) -> dict:
+    """SHAPES, DATA_SHAPES and the docstring's data description."""
+    data = network.inputs + network.targets
+    return {
+        "shapes": "{" + ", ".join(f"{p.name!r}: {_shape(network, p)}" for p in network.params) + "}",
+        "data_shapes": "{" + ", ".join(f"{s.name!r}: ({int(s.shape[0])},)" for s in data) + "}",
+        "data_doc": " and ".join(f"``{s.name}`` (batch × {int(s.shape[0])})" for s in data),
+    }
+
+
 def _ones_line(network, names, lines) -> list[str]:
     """``ones_B``, the all-ones batch vector, when the lines sum over the batch with it."""
     if not any(ONES + " @" in line for line in lines):
@@ -94,15 +109,30 @@ def _ones_line(network, names, lines) -> list[str]:
 
 
 def _names(network, derivation) -> dict:
-    names = {s: DATA_NAMES.get(s.name, s.name) for s in network.symbols}
-    for s in list(derivation.delta.values()) + list(derivation.gradient.values()):
-        names[s] = s.name
-    return names
+    """Safe, distinct identifiers; dictionaries keep the declared names."""
+    namer = Namer(RESERVED | set(LOCALS))
+    symbols = (list(network.symbols) + list(derivation.delta.values())
+               + list(derivation.gradient.values()))
+    return {s: namer(s, s.name) for s in symbols}
+
+
+def _reshapes(network, derivation) -> dict:
+    """{symbol: array shape} where the printed value may come out 1-D or flat: gradients of
+    one-column parameters (1-D vectors, n × 1 matrices), and nodes and δ's that are not per
+    sample (a product with a 1-D vector is 1-D; such a node is kept 2-D, rows × cols)."""
+    out = {derivation.gradient[p]: _shape(network, p) for p in network.params if p.shape[1] == 1}
+    for node in network.nodes:
+        if not network.is_batch(node):
+            rows, cols = (int(d) for d in node.shape)
+            out[node] = f"({rows}, {cols})"
+            if node in derivation.delta:
+                out[derivation.delta[node]] = out[node]
+    return out
 
 
 def _setup(network, names) -> list[str]:
     lines = [f"{names[p]} = params[{p.name!r}]" for p in network.params]
-    lines += [f"{names[s]} = data[{names[s]!r}]" for s in network.inputs + network.targets]
+    lines += [f"{names[s]} = data[{s.name!r}]" for s in network.inputs + network.targets]
     lines.append(f"B = {names[network.inputs[0]]}.shape[0]")
     return lines
 
@@ -117,7 +147,7 @@ def _closure(program, target) -> set:
 
 def _shape(network, p) -> str:
     rows, cols = (int(d) for d in p.shape)
-    return f"({rows},)" if p in network.bias_columns else f"({rows}, {cols})"
+    return f"({rows},)" if p in network.vectors else f"({rows}, {cols})"
 
 
 def _tuple(items) -> str:

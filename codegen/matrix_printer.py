@@ -1,31 +1,42 @@
 """NumPy printing of matrix-level expressions (SymPy's printers refuse HadamardProduct).
 
 Math is written per sample in columns (X is n_in × B); arrays are stored batch-major
-(``x`` is B × n_in), so a batch matrix M is stored as Mᵀ and bias columns as 1-D arrays.
-``emit(expr, transposed)`` prints expr (or exprᵀ) in that storage: W X + b 1ᵀ prints
-``x @ W1.T + b1``, Wᵀ δ prints ``delta_Z2 @ W2``, δ Xᵀ prints ``delta_Z1.T @ x``, δ 1 prints
-``ones_B @ delta_Z1`` (``ones_B``: the all-ones batch vector the module defines; a BLAS
-matrix-vector product, measured ~2x faster than ``.sum(axis=0)``).
+(``X`` is B × n_in), so a batch matrix M is stored as Mᵀ, a per-sample number (1 × B) as a
+B × 1 column and vector parameters as 1-D arrays.  ``emit(expr, transposed)`` prints expr (or
+exprᵀ) in that storage: W X + b 1ᵀ prints ``X @ W1.T + b1``, Wᵀ δ prints ``delta_Z2 @ W2``,
+δ Xᵀ prints ``delta_Z1.T @ X``, δ 1 prints ``ones_B @ delta_Z1`` (``ones_B``: the all-ones
+batch vector the module defines; a BLAS matrix-vector product, measured ~2x faster than
+``.sum(axis=0)``).  Broadcasts (b 1ᵀ, 1 r, c 1) print as the smaller array and are widened by
+NumPy's broadcasting; where the full array is needed (a node, a sum over the broadcast axis)
+they are materialised with ``np.full``.
 """
 from __future__ import annotations
 
 import sympy as sp
 
-from symbolic.matrix.ops import BATCH
+from symbolic.matrix.ops import BATCH, Apply, join_terms
+from symbolic.matrix.text import ATOM, PRODUCT, SUM, power_text, wrap as _wrap
 
-ATOM, POWER, PRODUCT, SUM = 4, 3, 2, 1
+from .printer import NumPyCodePrinter
+
 
 #: name of the all-ones batch vector (1 in δ·1) in generated code.
 ONES = "ones_B"
 
-#: element-wise function -> NumPy call template (``_sigmoid`` etc. are module helpers).
+#: element-wise function -> NumPy call template (``_sigmoid``, ``_softplus``: the scalar
+#: printer's stable helpers, ``codegen.printer.HELPERS``).
 ELEMENTWISE_CODE = {
     "sigmoid": "_sigmoid({})",
+    "softplus": "_softplus({})",
     "tanh": "np.tanh({})",
     "relu": "np.maximum({}, 0)",
-    "softplus": "np.logaddexp({}, 0)",
-    "step": "({} > 0)",
+    "step": "np.heaviside({}, 0)",  # a mask (z > 0) inside products: see ``factor``
     "exp": "np.exp({})",
+    "log": "np.log({})",
+    "sin": "np.sin({})",
+    "cos": "np.cos({})",
+    "abs": "np.abs({})",
+    "sign": "np.sign({})",
 }
 
 
@@ -36,19 +47,38 @@ class MatrixPrinter:
         self.network, self.names = network, names
 
     def code(self, expr) -> str:
-        """NumPy code for ``expr`` in storage layout (batch-major)."""
-        return self.emit(expr, _is_batch(expr))[0]
+        """NumPy code for ``expr`` in storage layout (batch-major), always of full shape."""
+        return self.full(expr, _is_batch(expr))[0]
 
     def emit(self, expr, transposed: bool) -> tuple[str, int]:
         """(code, precedence) of ``expr``, or of its transpose when ``transposed``."""
+        if not transposed and _is_batch(expr) and not isinstance(expr, sp.MatrixSymbol):
+            return f"{_wrap(self.emit(expr, True), ATOM)}.T", ATOM  # stored transposed
         method = getattr(self, f"_print_{type(expr).__name__}", None)
         if method is None:
             raise NotImplementedError(f"no NumPy printing for {type(expr).__name__}: {expr}")
         return method(expr, transposed)
 
+    def full(self, expr, t) -> tuple[str, int]:
+        """Like ``emit``, but a broadcast is materialised to its full shape."""
+        if is_full(expr):
+            return self.emit(expr, t)
+        return f"np.full({self.storage(expr, t)}, {self.emit(expr, t)[0]}, dtype={self.dtype})", ATOM
+
+    @property
+    def dtype(self) -> str:
+        return f"{self.names[self.network.inputs[0]]}.dtype"
+
+    def storage(self, expr, t) -> str:
+        """The array shape of ``expr`` (or its transpose) in storage layout, as code."""
+        rows, cols = expr.shape
+        if cols == BATCH:
+            return f"(B, {rows})" if t else f"({rows}, B)"
+        return f"({cols}, {rows})" if t else f"({rows}, {cols})"
+
     def _print_MatrixSymbol(self, expr, t):
         name = self.names[expr]
-        if expr in self.network.bias_columns or expr.shape == (1, 1):
+        if expr in self.network.vectors or expr.shape == (1, 1):
             return name, ATOM
         stored_transposed = _is_batch(expr)
         return (name if t == stored_transposed else f"{name}.T"), ATOM
@@ -56,43 +86,82 @@ class MatrixPrinter:
     def _print_OneMatrix(self, expr, t):
         return "1", ATOM
 
+    def _print_ZeroMatrix(self, expr, t):
+        return f"np.zeros({self.storage(expr, t)}, dtype={self.dtype})", ATOM
+
     def _print_MatMul(self, expr, t):
-        coeff, factors = expr.as_coeff_matrices()
-        body = self._product(factors, t)
+        coeff, factors = _coeff_factors(expr)
+        body = self._chain(factors, t)
         if coeff == 1:
             return body
         if coeff == -1:
             return f"-{_wrap(body, PRODUCT)}", PRODUCT
         return f"{_scalar(coeff)} * {_wrap(body, PRODUCT + 1)}", PRODUCT
 
-    def _product(self, factors, t):
-        if len(factors) == 2 and isinstance(factors[1], sp.OneMatrix):
-            if factors[1].shape[0] == 1:            # b 1ᵀ: a column broadcast over the batch
-                return self.emit(factors[0], t)
-            summed = self.emit(factors[0], True)     # M 1: summed over the batch (BLAS gemv)
-            return f"{ONES} @ {_wrap(summed, PRODUCT + 1)}", PRODUCT
+    def _chain(self, factors, t):
+        """A product F1···Fn: broadcasts and sums by all-ones factors, outer products, @."""
         if len(factors) == 1:
             return self.emit(factors[0], t)
+        first, last = factors[0], factors[-1]
+        if _ones(first) and first.shape[1] == 1:      # 1 r: a row broadcast down
+            return self._chain(factors[1:], t)
+        if _ones(last) and last.shape[0] == 1:        # c 1ᵀ: a column broadcast across
+            return self.operand(_product_of(factors[:-1]), t)
+        if _ones(first):                              # 1ᵀ M: each column summed
+            return self._sum(factors[1:], t, over_rows=True)
+        if _ones(last):                               # M 1: each row summed
+            return self._sum(factors[:-1], t, over_rows=False)
+        split = _split_point(factors)
+        if split is not None:
+            return self._pair(factors[:split], factors[split:], t)
         order = list(reversed(factors)) if t else list(factors)
-        parts = [self.emit(f, t) for f in order]
+        parts = [self.full(f, t) for f in order]
         return " @ ".join(_wrap(p, PRODUCT + 1) for p in parts), PRODUCT
 
+    def _sum(self, factors, t, over_rows: bool):
+        rest = _product_of(factors)
+        if not over_rows and _is_batch(rest):          # δ 1: over the batch, by BLAS
+            return f"{ONES} @ {_wrap(self.full(rest, True), PRODUCT + 1)}", PRODUCT
+        axis = -1 if over_rows == t else 0
+        return f"{_wrap(self.full(rest, t), ATOM)}.sum(axis={axis}, keepdims=True)", ATOM
+
+    def _pair(self, left, right, t):
+        """L·R where L's columns (R's rows) are one: an outer product, or a scalar factor."""
+        a, b = _product_of(left), _product_of(right)
+        if a.shape == (1, 1) or b.shape == (1, 1):
+            return f"{_wrap(self.emit(a, t), PRODUCT)} * {_wrap(self.emit(b, t), PRODUCT + 1)}", PRODUCT
+        first, second = (b, a) if t else (a, b)
+        return f"np.outer({self.full(first, t)[0]}, {self.full(second, t)[0]})", ATOM
+
     def _print_MatAdd(self, expr, t):
-        terms = sorted(expr.args, key=_negative)
-        text = ""
-        for term in terms:
-            if _negative(term):
-                text += " - " + _wrap(self.emit(-term, t), PRODUCT)
-            else:
-                text += (" + " if text else "") + _wrap(self.emit(term, t), SUM)
-        return text, SUM
+        return join_terms(expr, lambda term, negative: _wrap(self.operand(term, t),
+                                                             PRODUCT if negative else SUM)), SUM
 
     def _print_HadamardProduct(self, expr, t):
-        return " * ".join(_wrap(self.emit(a, t), PRODUCT + 1) for a in expr.args), PRODUCT
+        return " * ".join(_wrap(self.factor(a, t), PRODUCT + 1) for a in expr.args), PRODUCT
+
+    def operand(self, expr, t) -> tuple[str, int]:
+        """An operand of an element-wise operation.  A column that is not per sample, printed
+        in math orientation, may be a 1-D array (a vector parameter, W @ b, a sum over the
+        batch): it is made n × 1 so that it meets n × 1 matrices entry by entry, not as an
+        outer broadcast."""
+        printed = self.emit(expr, t)
+        rows, cols = expr.shape
+        two_d = isinstance(expr, sp.MatrixSymbol) and expr not in self.network.vectors
+        if t or cols != 1 or rows == 1 or two_d or not is_full(expr):
+            return printed
+        return f"np.reshape({printed[0]}, ({rows}, 1))", ATOM
+
+    def factor(self, expr, t) -> tuple[str, int]:
+        """A factor of an element-wise product: step.(Z) as the mask ``(Z > 0)`` (a boolean
+        array, which the other factors' dtype absorbs), anything else as ``emit``."""
+        if isinstance(expr, Apply) and expr.name == "step":
+            return f"({self.emit(expr.arg, t)[0]} > 0)", ATOM
+        return self.operand(expr, t)
 
     def _print_HadamardPower(self, expr, t):
         base, n = expr.args
-        return f"{_wrap(self.emit(base, t), ATOM)}**{_scalar(n)}", POWER
+        return power_text(self.emit(base, t), n, "np.sqrt", "**", _exponent)
 
     def _print_Apply(self, expr, t):
         return ELEMENTWISE_CODE[expr.name].format(self.emit(expr.arg, t)[0]), ATOM
@@ -101,29 +170,84 @@ class MatrixPrinter:
         return self.emit(expr.arg, not t)
 
     def _print_Softmax(self, expr, t):
-        text = f"_softmax({self.emit(expr.arg, True)[0]})"
-        return (text if t else f"{text}.T"), ATOM
+        return f"_softmax({self.full(expr.arg, True)[0]})", ATOM
+
+    def _print_LogSumExp(self, expr, t):
+        return f"_logsumexp(*{_wrap(self.full(expr.arg, True), ATOM)}.T)[:, None]", ATOM
 
     def _print_SoftmaxCrossEntropy(self, expr, t):
-        z, target = (self.emit(a, True)[0] for a in expr.args)
+        z, target = (self.full(a, True)[0] for a in expr.args)
         return f"_softmax_and_cross_entropy({z}, {target})[1]", ATOM  # the loss alone
 
     def _print_Mean(self, expr, t):
-        return f"{_wrap(self.emit(expr.arg, True), ATOM)}.sum() / B", PRODUCT
+        return f"{_wrap(self.full(expr.arg, True), ATOM)}.sum() / B", PRODUCT
+
+
+def is_full(expr) -> bool:
+    """False when ``expr`` prints as a smaller array that NumPy broadcasts (b 1ᵀ, 1 r, c·1)."""
+    if expr.shape == (1, 1) or isinstance(expr, sp.MatrixSymbol):
+        return True
+    if _ones(expr):
+        return False
+    if isinstance(expr, sp.MatMul):
+        _, factors = _coeff_factors(expr)
+        first, last = factors[0], factors[-1]
+        if len(factors) == 1:
+            return is_full(first)
+        return not ((_ones(first) and first.shape[1] == 1) or (_ones(last) and last.shape[0] == 1))
+    if isinstance(expr, (sp.MatAdd, sp.HadamardProduct)):
+        return any(is_full(a) for a in expr.args)
+    if isinstance(expr, (sp.HadamardPower, sp.Transpose)):
+        return is_full(expr.args[0])
+    if type(expr).__name__ == "Apply":
+        return is_full(expr.arg)
+    return True
+
+
+def _coeff_factors(expr) -> tuple:
+    """(coefficient, factors) of a product, an r × c all-ones factor split into 1_r·1ᵀ_c (a
+    sum followed by a broadcast)."""
+    coeff, matrices = expr.as_coeff_matrices()
+    factors = []
+    for m in matrices:
+        rows, cols = m.shape
+        if _ones(m) and rows != 1 and cols != 1:
+            factors += [sp.OneMatrix(rows, 1), sp.OneMatrix(1, cols)]
+        else:
+            factors.append(m)
+    return coeff, factors
+
+
+def _split_point(factors):
+    """Where a product has an inner dimension of one (an outer product or a 1 × 1 factor)."""
+    for i in range(1, len(factors)):
+        if factors[i - 1].shape[1] == 1:
+            return i
+    return None
+
+
+def _product_of(factors):
+    return factors[0] if len(factors) == 1 else sp.MatMul(*factors)
+
+
+def _ones(expr) -> bool:
+    return isinstance(expr, sp.OneMatrix)
 
 
 def _is_batch(expr) -> bool:
     return expr.shape[1] == BATCH
 
 
-def _negative(term) -> bool:
-    return isinstance(term, sp.MatMul) and term.as_coeff_matrices()[0].could_extract_minus_sign()
-
-
-def _wrap(printed: tuple[str, int], at_least: int) -> str:
-    code, precedence = printed
-    return code if precedence >= at_least else f"({code})"
-
-
 def _scalar(value) -> str:
-    return sp.pycode(value)
+    """A coefficient (a number or a formula in B) as code: floats as ``0.01``, not 0.0100000;
+    a constant such as sqrt(2/π) as its float value, so that it stays a weak Python float
+    (``np.sqrt(2/np.pi)`` would be a float64 scalar and turn float32 arrays into float64)."""
+    if not all(n.is_Rational for n in value.atoms(sp.Number)) or value.atoms(
+            sp.NumberSymbol) or any(not p.exp.is_Integer for p in value.atoms(sp.Pow)):
+        value = value.evalf(17)
+    return NumPyCodePrinter({BATCH: "B"}).doprint(value)
+
+
+def _exponent(n) -> str:
+    text = str(int(n)) if n.is_Integer else repr(float(n))
+    return f"({text})" if n < 0 else text

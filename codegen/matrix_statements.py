@@ -18,19 +18,23 @@ from __future__ import annotations
 
 import sympy as sp
 
-from symbolic.matrix.ops import Apply, Softmax, SoftmaxCrossEntropy
+from symbolic.matrix.ops import BATCH, Apply, Softmax, SoftmaxCrossEntropy
 from symbolic.matrix.text import math_text, shape_text
 
 
 class Statements:
     """Prints assignments of one network as code lines; ``names`` maps symbols to code names."""
 
-    def __init__(self, printer, names: dict):
-        self.printer, self.names = printer, names
+    def __init__(self, printer, names: dict, reshapes: dict | None = None):
+        self.printer, self.names, self.reshapes = printer, names, reshapes or {}
 
     def line(self, lhs, rhs, code_rhs=None) -> str:
-        """``name = code  # lhs = rhs  [shape]`` (code printed from code_rhs when given)."""
-        code = self.printer.code(rhs if code_rhs is None else code_rhs)
+        """``name = code  # lhs = rhs  [shape]`` (code printed from code_rhs when given); a
+        one-column parameter's gradient is reshaped to the parameter's array shape."""
+        code_rhs = rhs if code_rhs is None else code_rhs
+        code = self.printer.code(code_rhs)
+        if lhs in self.reshapes and not _batch_sum_of_vector(code_rhs, self.reshapes[lhs]):
+            code = f"np.reshape({code}, {self.reshapes[lhs]})"
         return f"{self.names[lhs]} = {code}  # {math_text(lhs)} = {math_text(rhs)}  [{shape_text(lhs)}]"
 
     def forward(self, assignments, readers=None) -> tuple[list, dict]:
@@ -60,12 +64,14 @@ class Statements:
         for i, (lhs, rhs) in enumerate(program):
             code_rhs = rhs.xreplace(substitutions)
             later = [r for _, r in program[i + 1:]]
-            target = _reusable_factor(code_rhs, later, kept, program) if in_place else None
+            target = (_reusable_factor(code_rhs, later, kept, program)
+                      if in_place and lhs not in self.reshapes else None)
             if target is None:
                 lines.append(self.line(lhs, rhs, code_rhs))
                 continue
             rest = [a for a in code_rhs.args if a != target]
-            rest_code = self.printer.code(rest[0] if len(rest) == 1 else sp.HadamardProduct(*rest))
+            rest_code = (self.printer.factor(rest[0], lhs.shape[1] == BATCH)[0] if len(rest) == 1
+                         else self.printer.code(sp.HadamardProduct(*rest)))
             lines.append(f"{self.names[lhs]} = np.multiply({self.names[target]}, {rest_code}, "
                          f"out={self.names[target]})  # {math_text(lhs)} = {math_text(rhs)}, "
                          f"in place into {math_text(target)}  [{shape_text(lhs)}]")
@@ -78,7 +84,7 @@ class Statements:
         product, rest = bias
         name = self.names[lhs]
         return [f"{name} = {self.printer.code(product)}  # {math_text(product)}  [{shape_text(lhs)}]",
-                f"{name} += {self.printer.code(rest)}  # {math_text(lhs)} = {math_text(rhs)}  "
+                f"{name} += {self.printer.emit(rest, True)[0]}  # {math_text(lhs)} = {math_text(rhs)}  "
                 f"[{shape_text(lhs)}]"]
 
     def _relu_in_place(self, lhs, z) -> str:
@@ -93,6 +99,14 @@ class Statements:
         return (f"{self.names[y]}, {self.names[loss]} = _softmax_and_cross_entropy({logits}, "
                 f"{target})  # {math_text(y)} = {math_text(dict(assignments)[y])}, "
                 f"{math_text(loss)} = {math_text(rhs)}  [{shape_text(y)}, scalar]")
+
+
+def _batch_sum_of_vector(rhs, shape: str) -> bool:
+    """True for δ·1 of a 1-D parameter: ``ones_B @ δ`` already has its shape."""
+    if not (isinstance(rhs, sp.MatMul) and shape.endswith(",)")):
+        return False
+    last = rhs.as_coeff_matrices()[1][-1]
+    return isinstance(last, sp.OneMatrix) and last.shape[0] == BATCH
 
 
 def _softmax_pairs(assignments) -> dict:

@@ -279,16 +279,17 @@ def test_a_missing_name_raises_a_key_error_listing_the_expected_ones(spec):
     rng = np.random.default_rng(0)
     params = {k: rng.normal(size=s) for k, s in module.SHAPES.items()} if spec.startswith(
         "layers:") else {name: 0.1 for name in module.PARAMS}
-    data = {"x": np.ones((3, 2)), "t": np.ones((3, 2))} if spec.startswith("layers:") else \
-        {"x": np.ones(3), "t": np.ones(3)}
+    x, t = module.INPUTS[0], module.TARGETS[0]   # x, t; X, T for layers: (declared names)
+    data = {x: np.ones((3, 2)), t: np.ones((3, 2))} if spec.startswith("layers:") else \
+        {x: np.ones(3), t: np.ones(3)}
     missing = module.PARAMS[2]
     for function in (module.forward, module.loss, module.gradients, module.gradients_naive):
         with pytest.raises(KeyError) as info:
             function({k: v for k, v in params.items() if k != missing}, data)
         assert str(info.value) == (f"params has no {missing!r} (expected params keys: "
                                    f"{', '.join(module.PARAMS)})")
-        with pytest.raises(KeyError, match="data has no 't' \\(expected data keys: x, t\\)"):
-            function(params, {"x": data["x"]})
+        with pytest.raises(KeyError, match=f"data has no '{t}' \\(expected data keys: {x}, {t}\\)"):
+            function(params, {x: data[x]})
 
 
 def test_scalar_modules_keep_the_datas_floating_dtype(modules):

@@ -26,7 +26,7 @@ def _random_problem(net, module, batch, seed, dtype=np.float64):
         t = np.eye(n_out, dtype=dtype)[rng.integers(0, n_out, batch)]
     else:
         t = rng.uniform(0, 1, (batch, n_out)).astype(dtype)
-    return params, {"x": x, "t": t}
+    return params, {"X": x, "T": t}
 
 
 def _scalar_gradients(sizes, activation, loss, params, data):
@@ -42,7 +42,7 @@ def _scalar_gradients(sizes, activation, loss, params, data):
                 values[net.symbol(f"w{l}_{j + 1}{sep}{i + 1}")] = float(params[f"W{l}"][j, i])
     total = {p: 0.0 for p in net.params}
     losses = []
-    for x_row, t_row in zip(data["x"], data["t"]):
+    for x_row, t_row in zip(data["X"], data["T"]):
         sample = dict(values)
         sample.update({s: float(v) for s, v in zip(net.inputs, x_row)})
         sample.update({s: float(v) for s, v in zip(net.targets, t_row)})
@@ -50,7 +50,7 @@ def _scalar_gradients(sizes, activation, loss, params, data):
         losses.append(env[net.loss_symbol])
         for p in net.params:
             total[p] += env[derivation.gradient[p]]
-    batch = len(data["x"])
+    batch = len(data["X"])
     return np.mean(losses), {p.name: g / batch for p, g in total.items()}
 
 
@@ -140,8 +140,8 @@ def test_derivation_is_the_textbook_recursion():
 def test_generated_code_uses_matmul_and_is_deterministic():
     net = parse_layers("layers:4-3-2:tanh:squared")
     source = generate_module(net)
-    assert "Z1 = x @ W1.T  #" in source and "Z1 += b1  #" in source
-    assert "delta_Z1.T @ x" in source and "ones_B @ delta_Z1" in source
+    assert "Z1 = X @ W1.T  #" in source and "Z1 += b1  #" in source
+    assert "delta_Z1.T @ X" in source and "ones_B @ delta_Z1" in source
     assert source == generate_module(parse_layers("layers:4-3-2:tanh:squared"))
 
 

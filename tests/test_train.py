@@ -41,7 +41,7 @@ def test_optimizers_reduce_the_loss_and_keep_float32(optimizer):
     params = {k: rng.normal(0, 0.5, s).astype(np.float32) for k, s in module.SHAPES.items()}
     x = rng.normal(size=(40, 3)).astype(np.float32)
     t = np.eye(2, dtype=np.float32)[(x[:, 0] + x[:, 1] > 0).astype(int)]
-    data = {"x": x, "t": t}
+    data = {"X": x, "T": t}
     before = module.loss(params, data)
     history = train(module, params, data, optimizer, epochs=30, batch_size=8)
     assert module.loss(params, data) < 0.5 * before

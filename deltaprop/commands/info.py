@@ -34,16 +34,27 @@ def run(args) -> int:
 
 
 def _matrix_info(network) -> int:
-    shape = lambda s: f"{s.name} ({s.shape[0]}×{'B' if network.is_batch(s) else s.shape[1]})"  # noqa: E731
+    from symbolic.matrix.text import math_text
+
     print(f"network  {network.name} (matrix-level; B = batch size)")
     for label, group in (("inputs", network.inputs), ("targets", network.targets),
                          ("params", network.params), ("nodes", network.nodes)):
-        print(f"{label:<9}{' '.join(map(shape, group))}")
+        shown = " ".join(f"{s.name} ({_matrix_shape(network, s)})" for s in group)
+        print(f"{label:<9}{shown or '(none)'}")
+    print(f"loss     {_short(math_text(network.loss))}")
     weights = sum(int(p.shape[0]) * int(p.shape[1]) for p in network.params)
     print(f"scalar weights: {weights:,}")
     if network.name.startswith("layers:"):
         print(f"op counts and chain-rule paths: deltaprop info mlp:{network.name.split(':', 1)[1]}")
     return 0
+
+
+def _matrix_shape(network, symbol) -> str:
+    """``6×B`` per sample, ``3`` for a vector parameter, ``3×6`` for a matrix."""
+    rows, cols = symbol.shape
+    if network.is_batch(symbol):
+        return f"{rows}×B"
+    return f"{rows}" if symbol in network.vectors else f"{rows}×{cols}"
 
 
 def cost_table(costs) -> str:

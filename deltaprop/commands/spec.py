@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from symbolic.spec import format_spec
+from symbolic.spec.matrix_write import format_matrix_spec
 
 from ..loading import load_network, network_argument
+from ..matrix_cli import is_matrix
 from ..output import emit
 
 HELP = "write a network as a .net spec file (a starting point to edit; read back by every command)"
@@ -17,6 +19,6 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     network = load_network(args.network)
-    text = format_spec(network)
+    text = format_matrix_spec(network) if is_matrix(network) else format_spec(network)
     emit(text, args.output, f"({text.count(chr(10))} lines) for network {network.name}")
     return 0

@@ -157,7 +157,15 @@ def _digits(network, module, args) -> datasets.Dataset:
     fraction = datasets.DIGITS_VALIDATION if args.validation is None else args.validation
     dataset = datasets.digits(fraction, seed=args.seed, dtype=np.dtype(args.dtype))
     _check_sizes(network, dataset)
-    return dataset
+    return _declared_names(dataset, module)
+
+
+def _declared_names(dataset, module) -> datasets.Dataset:
+    """The digits keyed by the network's own input and target names (X, T, ...)."""
+    keys = {"x": module.INPUTS[0], "t": module.TARGETS[0]}
+    train, validation = ({keys[k]: v for k, v in part.items()}
+                         for part in (dataset.train, dataset.validation))
+    return datasets.Dataset(dataset.name, train, validation, dataset.classes)
 
 
 def _point(network, module) -> datasets.Dataset:
@@ -171,6 +179,8 @@ def _point(network, module) -> datasets.Dataset:
 
 
 def _check_sizes(network, dataset) -> None:
+    if len(network.inputs) != 1 or len(network.targets) != 1:
+        raise DeltapropError(f"{network.name}: --data digits needs one input and one target")
     n_in, n_out = (int(s.shape[0]) for s in (network.inputs[0], network.targets[0]))
     x, t = dataset.train["x"], dataset.train["t"]
     if (n_in, n_out) != (x.shape[1], t.shape[1]):

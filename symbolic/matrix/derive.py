@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from ..naming import fresh_name
 from .network import MatrixNetwork
 from .rules import vjp
 
@@ -35,13 +36,14 @@ class MatrixDerivation:
 def derive_matrix(network: MatrixNetwork) -> MatrixDerivation:
     """δ for every node that reaches the loss, and ∂L/∂P for every parameter matrix."""
     reuse = {rhs: lhs for lhs, rhs in network.equations}
+    fresh = _fresh_names(network)
     pending: dict = {}
     delta, program = {}, []
     for lhs, rhs in reversed(network.forward):
         if lhs == network.loss_symbol:
             g = sp.S.One
         elif lhs in pending:
-            delta[lhs] = sp.MatrixSymbol(f"delta_{lhs.name}", *lhs.shape)
+            delta[lhs] = sp.MatrixSymbol(fresh(f"delta_{lhs.name}"), *lhs.shape)
             program.append((delta[lhs], _total(pending.pop(lhs), reuse)))
             g = delta[lhs]
         else:
@@ -49,10 +51,16 @@ def derive_matrix(network: MatrixNetwork) -> MatrixDerivation:
         _backprop(rhs, g, network, pending)
     gradient = {}
     for p in network.params:
-        gradient[p] = sp.MatrixSymbol(f"grad_{p.name}", *p.shape)
+        gradient[p] = sp.MatrixSymbol(fresh(f"grad_{p.name}"), *p.shape)
         terms = pending.get(p) or [sp.ZeroMatrix(*p.shape)]
         program.append((gradient[p], _total(terms, reuse)))
     return MatrixDerivation(network, delta, gradient, tuple(program))
+
+
+def _fresh_names(network):
+    """A function giving names no symbol of ``network`` has (δ of a node named delta_Z ...)."""
+    taken = {s.name for s in network.symbols}
+    return lambda name: fresh_name(name, taken)
 
 
 def _backprop(expr, g, network, pending) -> None:

@@ -34,6 +34,8 @@ def document_context(network: MatrixNetwork) -> dict:
         "rules": [{"name": n, "forward": f, "vjp": v} for n, f, v in RULE_TEX],
         "deltas": _rows(deltas),
         "gradients": _rows(grads),
+        "layered": network.name.startswith("layers:"),
+        "inputs": ", ".join(f"${symbol_tex(s.name)}$" for s in network.inputs),
     }
 
 

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import re
 
+import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
 from ..latex import math_name
+from .ops import join_terms
+from .text import precedence_of
 
-FUNCTION_TEX = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\operatorname{relu}",
-                "softplus": r"\operatorname{softplus}", "step": r"\operatorname{step}",
-                "exp": r"\exp"}
+FUNCTION_TEX = {"sigmoid": r"\sigma", "tanh": r"\tanh", "exp": r"\exp", "log": r"\log",
+                "sin": r"\sin", "cos": r"\cos"}  # others: \operatorname{name}
 
 
 def symbol_tex(name: str) -> str:
@@ -27,6 +29,11 @@ def symbol_tex(name: str) -> str:
 class MatrixLatexPrinter(LatexPrinter):
     """SymPy's LaTeX printer, taught the matrix-level operations of ``symbolic.matrix``."""
 
+    def parenthesize(self, item, level, is_neg=False, strict=False):
+        text = self._print(item)
+        low = precedence_of(item) <= level if strict else precedence_of(item) < level
+        return rf"\left({text}\right)" if low else text
+
     def _print_MatrixSymbol(self, expr):
         return symbol_tex(expr.name)
 
@@ -35,6 +42,8 @@ class MatrixLatexPrinter(LatexPrinter):
 
     def _print_HadamardPower(self, expr):
         base, n = expr.args
+        if n == sp.S.Half:
+            return rf"\sqrt{{{self._print(base)}}}"
         return rf"{self._base(base)}^{{\circ {self._print(n)}}}"
 
     def _base(self, expr) -> str:
@@ -44,14 +53,8 @@ class MatrixLatexPrinter(LatexPrinter):
         return text if plain else rf"\left({text}\right)"
 
     def _print_MatAdd(self, expr):
-        terms = sorted(expr.args, key=_is_negative)
-        text = ""
-        for term in terms:
-            if _is_negative(term):
-                text += " - " + self.parenthesize(-term, 50)
-            else:
-                text += (" + " if text else "") + self._print(term)
-        return text
+        return join_terms(expr, lambda term, negative: (self.parenthesize(term, 50) if negative
+                                                        else self._print(term)))
 
     def _print_MatMul(self, expr):
         coeff, factors = expr.as_coeff_matrices()
@@ -70,7 +73,11 @@ class MatrixLatexPrinter(LatexPrinter):
         return r"\mathbf{1}^{\top}" if rows == 1 and cols != 1 else r"\mathbf{1}"
 
     def _print_Apply(self, expr):
-        return rf"{FUNCTION_TEX[expr.name]}\!\left({self._print(expr.arg)}\right)"
+        name = FUNCTION_TEX.get(expr.name, rf"\operatorname{{{expr.name}}}")
+        return rf"{name}\!\left({self._print(expr.arg)}\right)"
+
+    def _print_LogSumExp(self, expr):
+        return rf"\operatorname{{logsumexp}}\!\left({self._print(expr.arg)}\right)"
 
     def _print_Softmax(self, expr):
         return rf"\operatorname{{softmax}}\!\left({self._print(expr.arg)}\right)"
@@ -81,10 +88,6 @@ class MatrixLatexPrinter(LatexPrinter):
 
     def _print_Mean(self, expr):
         return rf"\frac{{1}}{{B}} \sum_{{i,j}} \left[{self._print(expr.arg)}\right]_{{ij}}"
-
-
-def _is_negative(term) -> bool:
-    return term.could_extract_minus_sign()
 
 
 def matrix_latex(expr) -> str:

@@ -1,14 +1,18 @@
 """A network whose nodes are matrices: ordered (MatrixSymbol, matrix expression) equations."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Sequence
 
 import sympy as sp
 
-from ..errors import NetworkError
-from .ops import BATCH
+from ..errors import NetworkError, NetworkWarning
+from .forms import recognise_forms
+from .functions import SCALAR
+from .lift import lift_stored_values
+from .ops import BATCH, Apply, Mean
 
 
 #: attributes of scalar ``Network`` objects that matrix networks do not have.
@@ -17,8 +21,14 @@ SCALAR_ONLY = ("graph", "index", "dependencies", "latex_names")
 
 @dataclass(frozen=True, eq=False)
 class MatrixNetwork:
-    """Layers as matrix equations over a batch: ``inputs``/``targets`` are n × B MatrixSymbols,
-    ``params`` are weight matrices and bias columns, ``loss`` a 1 × 1 expression (a batch mean).
+    """Matrix equations over a batch of B samples, one column per sample.
+
+    ``inputs`` (at least one) and ``targets`` (any number, none is fine) are n × B
+    ``MatrixSymbol``s (``sp.MatrixSymbol("X", 6, BATCH)``); ``params`` are matrices and
+    columns of fixed shapes, in any order; ``equations`` are (MatrixSymbol, expression) pairs in
+    evaluation order.  ``loss`` is one number per sample (1 × B, e.g. ``sum_rows(E)``), whose
+    batch mean is taken, or already a 1 × 1 batch mean (``Mean(...)``).  ``vector_params``
+    names the parameters stored as 1-D arrays (default: those added as a bias b·1ᵀ).
     """
 
     name: str
@@ -28,15 +38,28 @@ class MatrixNetwork:
     equations: Sequence[tuple]
     loss: sp.MatrixExpr
     loss_symbol: sp.MatrixSymbol = sp.MatrixSymbol("L", 1, 1)
+    vector_params: Sequence[sp.MatrixSymbol] | None = None
+    #: nodes this class added: pieces the backward pass reads, stored (see ``lift``).
+    stored_nodes: tuple = field(default=(), init=False)
 
     def __post_init__(self):
         for key in ("inputs", "targets", "params", "equations"):
             object.__setattr__(self, key, tuple(getattr(self, key)))
+        if getattr(self.loss, "shape", None) == (1, BATCH):
+            object.__setattr__(self, "loss", Mean(self.loss))  # per sample -> batch mean
+        self._check_kinds()
+        self._store_what_backward_reads()
         self._check()
+        self._warn_unreachable()
 
     @property
     def nodes(self) -> tuple:
         return tuple(lhs for lhs, _ in self.equations)
+
+    @property
+    def declared_nodes(self) -> tuple:
+        """The nodes the user declared, in order (without ``stored_nodes``)."""
+        return tuple(s for s in self.nodes if s not in self.stored_nodes)
 
     @cached_property
     def forward(self) -> tuple:
@@ -61,6 +84,13 @@ class MatrixNetwork:
                         found.add(factors[0])
         return frozenset(found)
 
+    @cached_property
+    def vectors(self) -> frozenset:
+        """Parameters stored as 1-D arrays (declared vectors, or bias columns)."""
+        if self.vector_params is None:
+            return self.bias_columns
+        return frozenset(self.vector_params)
+
     def role(self, symbol) -> str:
         for kind, group in (("input", self.inputs), ("target", self.targets),
                             ("param", self.params)):
@@ -82,14 +112,49 @@ class MatrixNetwork:
         if name in SCALAR_ONLY:  # a command written for scalar networks: one clear line
             raise NetworkError(f"{self.name} is a matrix-level network; this command needs a "
                                "scalar network (mlp:SIZES:ACT:LOSS). Matrix networks support "
-                               "info, build, generate, check, train and derive")
+                               "info, build, generate, check, train, derive and spec")
         raise AttributeError(name)
 
     def __repr__(self):
         return (f"MatrixNetwork({self.name!r}: {len(self.params)} parameter matrices, "
                 f"{len(self.equations)} nodes)")
 
+    def _store_what_backward_reads(self) -> None:
+        """Written-out forms recognised (``forms``), then stored values lifted (``lift``)."""
+        taken = {s.name for s in self.inputs + self.targets + self.params + (self.loss_symbol,)}
+        taken |= {lhs.name for lhs, _ in self.equations}
+        equations, loss = recognise_forms(self.equations, self.loss)
+        equations, loss = lift_stored_values(equations, loss, self.loss_symbol, taken)
+        declared = {lhs for lhs, _ in self.equations}
+        object.__setattr__(self, "stored_nodes",
+                           tuple(lhs for lhs, _ in equations if lhs not in declared))
+        object.__setattr__(self, "equations", equations)
+        object.__setattr__(self, "loss", loss)
+
+    def _check_kinds(self) -> None:
+        """Matrix symbols and expressions, known element-wise functions, before any pass."""
+        for s in self.inputs + self.targets + self.params + tuple(l for l, _ in self.equations):
+            if not isinstance(s, sp.MatrixSymbol):
+                raise NetworkError(f"{self.name}: {s!r} is not a sympy MatrixSymbol")
+        for lhs, rhs in self.equations + ((self.loss_symbol, self.loss),):
+            if not isinstance(rhs, sp.MatrixExpr):
+                raise NetworkError(f"{self.name}: {lhs} = {rhs} is not a matrix expression")
+            for f in rhs.atoms(Apply):
+                if f.name not in SCALAR:
+                    raise NetworkError(f"{self.name}: unknown element-wise function {f.name!r} "
+                                       f"in {lhs}; known: {', '.join(SCALAR)}")
+
     def _check(self) -> None:
+        if not self.inputs:
+            raise NetworkError(f"{self.name}: a matrix network needs at least one input "
+                               "(the batch size is read from it)")
+        for s in self.inputs + self.targets:
+            if not (isinstance(s, sp.MatrixSymbol) and s.shape[1] == BATCH):
+                raise NetworkError(f"{self.name}: input or target {s} must be a MatrixSymbol "
+                                   "with one column per sample, e.g. MatrixSymbol('X', 6, BATCH)")
+        if getattr(self.loss, "shape", None) != (1, 1):
+            raise NetworkError(f"{self.name}: the loss must be one number per sample (1 × B) "
+                               f"or a 1 × 1 batch mean, not {_shape(self.loss)}")
         names = [s.name for s in self.symbols]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
@@ -104,8 +169,26 @@ class MatrixNetwork:
             defined.add(lhs)
 
 
+    def _warn_unreachable(self) -> None:
+        reaching = set(_matrix_symbols(self.loss))
+        for lhs, rhs in reversed(self.equations):
+            if lhs in reaching:
+                reaching |= set(_matrix_symbols(rhs))
+        unreachable = [p for p in self.params if p not in reaching]
+        if len(unreachable) == len(self.params):
+            raise NetworkError(f"{self.name}: the loss depends on no parameter")
+        for p in unreachable:
+            warnings.warn(f"network {self.name!r}: parameter {p} cannot reach the loss; "
+                          "its gradient is zero", NetworkWarning, stacklevel=4)
+        for role, group in (("input", self.inputs), ("target", self.targets)):
+            for s in group:
+                if s not in reaching:
+                    warnings.warn(f"network {self.name!r}: {role} {s} is not used on any path "
+                                  "to the loss; it has no effect", NetworkWarning, stacklevel=4)
+
+
 def _shape(expr) -> str:
-    return "×".join(str(d) for d in expr.shape)
+    return "×".join(str(d) for d in getattr(expr, "shape", ("scalar",)))
 
 
 def _matrix_symbols(expr) -> list:

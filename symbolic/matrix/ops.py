@@ -13,7 +13,8 @@ BATCH = sp.Symbol("B", positive=True, integer=True)
 
 
 class Apply(MatrixExpr):
-    """f applied element by element: ``Apply("relu", Z)``; f names a key of ``ELEMENTWISE``."""
+    """f applied element by element: ``Apply("relu", Z)``; f names a key of
+    ``functions.SCALAR`` (exp, log, sin, cos, tanh, sigmoid, relu, softplus, abs, sign, step)."""
 
     def __new__(cls, name, arg):
         return super().__new__(cls, Str(name) if isinstance(name, str) else name, arg)
@@ -47,6 +48,16 @@ class SoftmaxCrossEntropy(MatrixExpr):
         return f"softmax_ce({printer._print(self.logits)}, {printer._print(self.target)})"
 
 
+class LogSumExp(MatrixExpr):
+    """Per sample (column), log Σ_k exp(v_k): a 1 × B row, printed without overflow."""
+
+    arg = property(lambda self: self.args[0])
+    shape = property(lambda self: (sp.S.One, self.args[0].shape[1]))
+
+    def _sympystr(self, printer):
+        return f"logsumexp({printer._print(self.arg)})"
+
+
 class Mean(MatrixExpr):
     """The sum of every element divided by the batch size B (the loss is a mean over samples)."""
 
@@ -59,6 +70,23 @@ class Mean(MatrixExpr):
 
 def ones_like(expr) -> sp.OneMatrix:
     return sp.OneMatrix(*expr.shape)
+
+
+def over_batch(column) -> sp.MatrixExpr:
+    """b·1ᵀ: a column (n × 1) repeated for every sample (n × B), e.g. a bias."""
+    return sp.MatMul(column, sp.OneMatrix(1, BATCH))
+
+
+def sum_rows(expr) -> sp.MatrixExpr:
+    """1ᵀ V: each column's entries summed (one number per sample for a batch matrix)."""
+    return sp.MatMul(sp.OneMatrix(1, expr.shape[0]), expr)
+
+
+def transpose(expr) -> sp.MatrixExpr:
+    """Mᵀ, with the all-ones matrix transposed to the all-ones matrix at once."""
+    if isinstance(expr, sp.OneMatrix):
+        return sp.OneMatrix(expr.shape[1], expr.shape[0])
+    return expr.T
 
 
 def hadamard(*factors):
@@ -77,9 +105,39 @@ def hadamard(*factors):
     return body if coeff == 1 else sp.MatMul(coeff, body)
 
 
+def signed_terms(expr: sp.MatAdd) -> list[tuple[bool, sp.MatrixExpr]]:
+    """The terms of a sum as (negative, |term|), positive ones first: A − 2·B gives
+    [(False, A), (True, 2·B)].  Built without SymPy's negation (whose ``doit`` is slow)."""
+    out = []
+    for term in expr.args:
+        coeff, body = (term.as_coeff_matrices() if isinstance(term, sp.MatMul)
+                       else (sp.S.One, [term]))
+        if coeff.could_extract_minus_sign():
+            magnitude = -coeff
+            term = (body[0] if len(body) == 1 else sp.MatMul(*body)) if magnitude == 1 \
+                else sp.MatMul(magnitude, *body)
+            out.append((True, term))
+        else:
+            out.append((False, term))
+    return sorted(out, key=lambda pair: pair[0])
+
+
+def join_terms(expr: sp.MatAdd, show) -> str:
+    """A sum as text, positive terms first: ``show(term, negative)`` prints |term| (wrapped
+    as its context needs); joined with " + " and " - "."""
+    text = ""
+    for negative, term in signed_terms(expr):
+        piece = show(term, negative)
+        text += f" - {piece}" if negative else (" + " if text else "") + piece
+    return text
+
+
 def _split_coeff(expr):
+    """(c, M) with expr = c·M; a product of all-ones matrices (a broadcast number) is c·1."""
     if isinstance(expr, sp.MatMul):
         coeff, matrices = expr.as_coeff_matrices()
         if len(matrices) == 1:
             return coeff, matrices[0]
+        if all(isinstance(m, sp.OneMatrix) for m in matrices):
+            return coeff, sp.OneMatrix(*expr.shape)
     return sp.S.One, expr

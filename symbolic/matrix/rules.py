@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .functions import derivative
-from .ops import BATCH, Apply, Mean, Softmax, SoftmaxCrossEntropy, hadamard, ones_like
+from .functions import elementwise_derivative, from_scalar
+from .ops import (BATCH, Apply, LogSumExp, Mean, Softmax, SoftmaxCrossEntropy, hadamard,
+                  ones_like, sum_rows, transpose)
+from ..functions import logsumexp
+from ..rules import derivative as scalar_derivative
 
 
 def _matmul(expr, g):
@@ -17,9 +20,9 @@ def _matmul(expr, g):
     g = coeff * g if coeff != 1 else g
     out = []
     for i in range(len(factors)):
-        left = [f.T for f in reversed(factors[:i])]
-        right = [f.T for f in reversed(factors[i + 1:])]
-        out.append(sp.MatMul(*left, g, *right) if left or right else g)
+        left = [transpose(f) for f in reversed(factors[:i])]
+        right = [transpose(f) for f in reversed(factors[i + 1:])]
+        out.append(sp.MatMul(*left, g, *right).doit(deep=False) if left or right else g)
     return [None] * (len(expr.args) - len(factors)) + out
 
 
@@ -34,14 +37,21 @@ def _hadamard(expr, g):
 
 
 def _hadamard_power(expr, g):
-    """D∘D is stored by SymPy as HadamardPower(D, 2): ∂/∂D = n G ∘ D^(n−1)."""
-    base, n = expr.args
-    rest = base if n == 2 else sp.HadamardPower(base, n - 1)
-    return [hadamard(n * g, rest), None]
+    """D^∘n: ∂/∂D = G ⊙ (the scalar rule of a^n, mapped back: n D^∘(n−1), −r², 1/(2r))."""
+    return [hadamard(g, elementwise_derivative(expr)), None]
 
 
 def _apply(expr, g):
-    return [None, hadamard(g, derivative(expr.name, expr.arg))]
+    return [None, hadamard(g, elementwise_derivative(expr))]
+
+
+def _logsumexp(expr, g):
+    """r = logsumexp over each sample's entries: the scalar rule exp(a_i − r), broadcast."""
+    a, r = sp.Dummy("a", real=True), sp.Dummy("r", real=True)
+    rows = sp.OneMatrix(expr.arg.shape[0], 1)
+    slope = scalar_derivative(logsumexp(a, sp.Dummy()), 0, r)
+    spread = from_scalar(slope, {a: expr.arg, r: sp.MatMul(rows, expr)}, expr.arg.shape)
+    return [hadamard(sp.MatMul(rows, g), spread)]
 
 
 def _transpose(expr, g):
@@ -58,8 +68,9 @@ def _softmax_ce(expr, g):
 
 
 def _softmax(expr, g):
-    raise NotImplementedError("softmax is differentiated only fused with cross-entropy "
-                              "(SoftmaxCrossEntropy)")
+    """S = softmax(V) per sample: V̄ = S ⊙ (G − 1·1ᵀ(G ⊙ S)) (no n × n Jacobian is formed)."""
+    rows = sp.OneMatrix(expr.arg.shape[0], 1)
+    return [hadamard(expr, g - sp.MatMul(rows, sum_rows(hadamard(g, expr))))]
 
 
 VJP = {
@@ -72,6 +83,7 @@ VJP = {
     Mean: _mean,
     SoftmaxCrossEntropy: _softmax_ce,
     Softmax: _softmax,
+    LogSumExp: _logsumexp,
 }
 
 
@@ -89,7 +101,8 @@ RULE_TEX = [
     ("sum, bias broadcast", r"C = A + b \mathbf{1}^{\top}",
      r"\bar A = \bar C, \quad \bar b = \bar C \mathbf{1}"),
     ("Hadamard product", r"C = A \odot B", r"\bar A = \bar C \odot B, \quad \bar B = \bar C \odot A"),
-    ("element-wise f", r"C = f(A)", r"\bar A = \bar C \odot f'(A)"),
+    ("element-wise f", r"C = f(A)",
+     r"\bar A = \bar C \odot f'(A) \text{ (scalar rule of } f \text{, entry by entry)}"),
     ("transpose", r"C = A^{\top}", r"\bar A = \bar C^{\top}"),
     ("batch mean", r"c = \frac{1}{B}\sum_{ij} A_{ij}", r"\bar A = \frac{\bar c}{B} \mathbf{1}\mathbf{1}^{\top}"),
     ("softmax + cross-entropy (fused)", r"c = \operatorname{CE}(\operatorname{softmax}(Z), T)",

@@ -32,6 +32,7 @@ import sympy as sp
 from ..errors import NetworkError
 from ..network import Network
 from .build import Builder
+from .matrix import MatrixBuilder, is_matrix_spec
 from .statements import name_problem, read_expression, read_line
 from .text import FUNCTIONS, LIMITS, Limits, SpecError, decode
 from .write import format_spec
@@ -57,13 +58,15 @@ def load_spec_file(path: str | os.PathLike, limits: Limits = LIMITS) -> Network:
 
 def parse_spec(source: str | bytes, filename: str = "<spec>", name: str | None = None,
                limits: Limits = LIMITS) -> Network:
-    """The ``Network`` a spec text declares; ``name`` defaults to the file's stem."""
+    """The ``Network`` a spec text declares (a ``MatrixNetwork`` when a declaration has a
+    shape, ``X[6]``); ``name`` defaults to the file's stem."""
     text = decode(source, filename, limits)
     statements = [s for s in (read_line(filename, n, line, limits)
                               for n, line in enumerate(text.split("\n"), 1)) if s is not None]
     title = name or (Path(filename).stem if not filename.startswith("<") else "spec")
     last_line = max(1, len(text.rstrip("\r\n").split("\n")))
-    return Builder(filename, limits).network(title, statements, last_line)
+    kind = MatrixBuilder if is_matrix_spec(statements) else Builder
+    return kind(filename, limits).network(title, statements, last_line)
 
 
 def parse_expression(text: str, names: Sequence[str], filename: str = "<expression>",

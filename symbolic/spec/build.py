@@ -39,6 +39,7 @@ class Builder:
         self.table: dict[str, _Entry] = {}
         self.later: dict[str, _Entry] = {}
         self.loss: tuple | None = None
+        self.walker = _Expression  # walks one expression tree (MatrixBuilder: matrices)
 
     def network(self, title: str, statements: list, last_line: int) -> Network:
         self.later = self._definitions(statements)
@@ -65,6 +66,10 @@ class Builder:
         symbols = [self._declare(name, "input", line, 0) for name in names]
         return self._expression(Definition(line, "", 0, tree)), symbols
 
+    def make_network(self, title: str, role, equations: list, loss):
+        """The network of the declared roles (``role(kind)``: symbols), equations and loss."""
+        return Network(title, role("input"), role("target"), role("param"), equations, loss)
+
     def _definitions(self, statements) -> dict[str, _Entry]:
         first: dict[str, _Entry] = {}
         for s in statements:
@@ -89,7 +94,7 @@ class Builder:
         return symbol
 
     def _expression(self, s: Definition) -> sp.Expr:
-        expr = _Expression(self, s.line).build(s.value, 0)
+        expr = self.walker(self, s.line).build(s.value, 0)
         for number in expr.atoms(sp.Number):
             if number.is_Float and not math.isfinite(float(number)):
                 raise s.line.node_error(s.value, "constant out of floating-point range")
@@ -104,8 +109,7 @@ class Builder:
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", NetworkWarning)
-                network = Network(title, role("input"), role("target"), role("param"),
-                                  equations, loss)
+                network = self.make_network(title, role, equations, loss)
         except NetworkError as err:
             message = str(err)
             entry = None if "loss" in message else _mentioned(message, table)

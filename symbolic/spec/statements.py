@@ -16,8 +16,9 @@ import threading
 import tokenize
 import unicodedata
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from .shapes import SHAPED_NAME, split_shape
 from .text import DIRECTIVES, FUNCTIONS, LIMITS, LOSS, Limits, Line, SpecError, suggest
 
 
@@ -28,6 +29,7 @@ class Declaration:
     line: Line
     role: str
     names: list          # [(name, col)]
+    shapes: dict = field(default_factory=dict)   # name -> dimensions, for NAME[3,6]
 
 
 @dataclass
@@ -97,12 +99,17 @@ def _check_characters(line: Line, code: str) -> None:
 
 
 def _declaration(line: Line, role: str, rest: str, offset: int, limits: Limits) -> Declaration:
-    names = [(m.group(0), offset + m.start()) for m in re.finditer(r"[^\s,]+", rest)]
-    if not names:
+    tokens = [(m.group(0), offset + m.start()) for m in re.finditer(SHAPED_NAME, rest)]
+    if not tokens:
         raise line.error(0, f"'{role}' declares no names (e.g. '{role} x1 x2')", len(role))
-    for name, col in names:
+    names, shapes = [], {}
+    for token, col in tokens:
+        name, dims = split_shape(line, token, col, role)
         check_name(line, name, col, limits)
-    return Declaration(line, role, names)
+        names.append((name, col))
+        if dims is not None:
+            shapes[name] = dims
+    return Declaration(line, role, names, shapes)
 
 
 def check_name(line: Line, name: str, col: int, limits: Limits = LIMITS) -> None:

@@ -1,0 +1,118 @@
+"""Store what the backward pass reads: function values and arguments inside a formula.
+
+The derivative of an element-wise function reads its own value r (σ' = r(1 − r)) or its
+argument a (relu' = step(a), log' = 1/a).  When r or a is a costly piece (a matrix product or a
+function call) of a larger formula rather than a node, the backward pass would compute it again — for ``A1 = relu(W1 @ X + b1)`` the
+whole matrix product.  This pass gives each such piece a node of its own before derivation
+(the scalar level stores function values the same way): ``A1_in = W1·X + b1·1ᵀ``, then
+``A1 = relu.(A1_in)``; a value inside a formula, such as sigmoid(Z) in ``H = Z * sigmoid(Z)``,
+becomes ``H_sigmoid``.  A piece equal to an existing node's right side reuses that node.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from ..naming import fresh_name
+from .functions import elementwise_derivative
+from .ops import Apply, LogSumExp, Softmax
+
+
+def lift_stored_values(equations, loss, loss_symbol, taken: set):
+    """(equations, loss) with the pieces the backward pass reads stored as nodes, and every
+    costly piece that occurs in two places (or equals an earlier node's right side) stored once."""
+    lifter = _Lifter(_shared_pieces([rhs for _, rhs in equations] + [loss]), taken)
+    out = []
+    for lhs, rhs in equations:
+        rewritten = lifter.rewrite(rhs, lhs.name, top=True)
+        out.extend(lifter.pop())
+        out.append((lhs, rewritten))
+        lifter.stored.setdefault(rewritten, lhs)
+        lifter.stored.setdefault(rhs, lhs)
+    rewritten_loss = lifter.rewrite(loss, loss_symbol.name, top=True)
+    return tuple(out + lifter.pop()), rewritten_loss
+
+
+def _shared_pieces(expressions) -> set:
+    seen, shared = set(), set()
+    for expr in expressions:
+        pieces = {p for p in sp.preorder_traversal(expr) if p is not expr
+                  and isinstance(p, sp.MatrixExpr) and not isinstance(p, sp.MatrixSymbol)
+                  and _costly(p)}
+        shared |= pieces & seen
+        seen |= pieces
+    return shared
+
+
+class _Lifter:
+    def __init__(self, shared: set, taken):
+        self.stored: dict = {}       # piece -> node holding it (earlier nodes and lifted ones)
+        self.shared, self.taken, self.new = shared, set(taken), []
+
+    def pop(self) -> list:
+        new, self.new = self.new, []
+        return new
+
+    def rewrite(self, expr, owner: str, top: bool):
+        if not isinstance(expr, sp.MatrixExpr) or isinstance(expr, sp.MatrixSymbol):
+            return expr
+        if not top and (expr in self.stored or expr in self.shared):
+            return self.store(expr, f"{owner}_in", self.rewrite(expr, owner, True))
+        args = [self.rewrite(a, owner, False) for a in expr.args]
+        if args != list(expr.args):
+            expr = expr.func(*args)
+            if not top and expr in self.stored:
+                return self.stored[expr]
+        if not isinstance(expr, (Apply, sp.HadamardPower, LogSumExp, Softmax)):
+            return expr
+        needs_value, needs_arg = _needs(expr)
+        arg = _argument(expr)
+        if needs_arg and _costly(arg):
+            expr = expr.xreplace({arg: self.store(arg, f"{owner}_in")})
+        if needs_value and not top and _costly(expr):
+            expr = self.store(expr, f"{owner}_{_label(expr)}")
+        return expr
+
+    def store(self, expr, name: str, value=None) -> sp.MatrixSymbol:
+        """The node holding ``expr`` (a new one named ``name`` computing ``value``, default
+        ``expr``, unless one exists)."""
+        if expr in self.stored:
+            return self.stored[expr]
+        symbol = sp.MatrixSymbol(fresh_name(name, self.taken), *expr.shape)
+        self.stored[expr] = symbol
+        self.new.append((symbol, expr if value is None else value))
+        return symbol
+
+
+def _costly(expr) -> bool:
+    """Worth storing: holds a matrix product or a function call (not just sums and scalings)."""
+    for e in sp.preorder_traversal(expr):
+        if isinstance(e, (Apply, LogSumExp, Softmax)):
+            return True
+        if isinstance(e, sp.HadamardPower) and not e.args[1].is_Integer:
+            return True
+        if isinstance(e, sp.MatMul):
+            matrices = [f for f in e.as_coeff_matrices()[1] if not isinstance(f, sp.OneMatrix)]
+            if len(matrices) >= 2:
+                return True
+    return False
+
+
+def _argument(expr):
+    return expr.args[0] if isinstance(expr, (sp.HadamardPower, LogSumExp, Softmax)) else expr.arg
+
+
+def _label(expr) -> str:
+    if isinstance(expr, Apply):
+        return expr.name
+    return {LogSumExp: "logsumexp", Softmax: "softmax"}.get(type(expr), "power")
+
+
+def _needs(expr) -> tuple[bool, bool]:
+    """(reads its own value, reads its argument) in its derivative."""
+    if isinstance(expr, LogSumExp):
+        return True, True
+    if isinstance(expr, Softmax):
+        return True, False
+    slope = elementwise_derivative(expr)
+    without_value = slope.xreplace({expr: sp.ZeroMatrix(*expr.shape)})
+    return slope.has(expr), without_value.has(_argument(expr))
