@@ -67,7 +67,10 @@ def live_point(module, draw, batch: int, seed: int):
 
 
 def random_point(module, batch: int, seed: int) -> tuple[dict, dict]:
-    """Parameters ~ N(0, 0.5²), inputs ~ N(0, 1), targets ~ U(0, 1)."""
+    """Parameters ~ N(0, 0.5²), inputs ~ N(0, 1), targets ~ U(0, 1); matrix modules (those
+    with ``SHAPES``) get arrays of the declared shapes (``random_matrix_point``)."""
+    if hasattr(module, "SHAPES"):
+        return random_matrix_point(module, batch, seed)
     rng = np.random.default_rng(seed)
     params = {name: float(v) for name, v in zip(module.PARAMS, rng.normal(0, 0.5, len(module.PARAMS)))}
     data = {name: rng.normal(0, 1, batch) for name in module.INPUTS}
@@ -75,37 +78,70 @@ def random_point(module, batch: int, seed: int) -> tuple[dict, dict]:
     return params, data
 
 
+def random_matrix_point(module, batch: int, seed: int, dtype=np.float64,
+                        positive: bool = False) -> tuple[dict, dict]:
+    """Parameters ~ N(0, 0.5²), inputs ~ N(0, 1), targets ~ U(0, 1), one-hot for a fused
+    softmax cross-entropy; ``positive``: everything ~ U(0.2, 1) (for log and sqrt of inputs)."""
+    rng = np.random.default_rng(seed)
+    draw = ((lambda s, scale: rng.uniform(0.2, 1, s)) if positive
+            else (lambda s, scale: rng.normal(0, scale, s)))
+    params = {k: draw(s, 0.5).astype(dtype) for k, s in module.SHAPES.items()}
+    data = {k: draw((batch,) + module.DATA_SHAPES[k], 1).astype(dtype) for k in module.INPUTS}
+    one_hot = "_softmax_and_cross_entropy(" in getattr(module, "__deltaprop_source__", "")
+    for k in module.TARGETS:
+        (n,) = module.DATA_SHAPES[k]
+        data[k] = (np.eye(n, dtype=dtype)[rng.integers(0, n, batch)] if one_hot
+                   else rng.uniform(0.2 if positive else 0, 1, (batch, n)).astype(dtype))
+    return params, data
+
+
+def finite_point(module, batch: int, seed: int) -> tuple[dict, dict]:
+    """A random point where the loss is finite: positive values if normal ones give NaN."""
+    params, data = random_point(module, batch, seed)
+    with np.errstate(all="ignore"):
+        if np.isfinite(module.loss(params, data)) or not hasattr(module, "SHAPES"):
+            return params, data
+    return random_matrix_point(module, batch, seed, positive=True)
+
+
 def check_gradients(module, network=None, batch: int = 16, seed: int = 0, directions: int = 8,
                     step: float = 1e-5) -> CheckResult:
     """Compare ``module.gradients`` with central differences of ``module.loss`` along random
-    unit directions, with ``gradients_naive``, and its loss with ``module.loss``."""
-    if hasattr(module, "SHAPES"):  # a matrix-level module (issue 6): arrays, not floats
-        from .matrix_check import check_matrix_gradients
+    unit directions in the space of all parameters (floats or arrays), with
+    ``gradients_naive``, and its loss with ``module.loss``; scalar and matrix modules alike."""
+    params, data, loss, grads, points = live_point(module, finite_point, batch, seed)
+    g = {n: np.asarray(grads[n], dtype=np.float64) for n in module.PARAMS}
+    g_norm = float(np.sqrt(sum(np.sum(v ** 2) for v in g.values())))
+    fd_error = _difference_error(module, params, data, g, g_norm, directions, step, seed)
+    naive_error = _naive_error(module, params, data, loss, g)
+    name = getattr(network, "name", None) or getattr(module, "__name__", "module")
+    return CheckResult(name, batch, directions, fd_error, naive_error,
+                       relative_error(float(module.loss(params, data)), float(loss)), points,
+                       g_norm == 0)
 
-        return check_matrix_gradients(module, network, batch, seed, directions, step)
-    params, data, loss, grads, points = live_point(module, random_point, batch, seed)
-    names = list(module.PARAMS)
-    g = np.array([grads[n] for n in names])
+
+def _difference_error(module, params, data, g, g_norm, directions, step, seed) -> float:
+    """Largest relative error of g·d against central differences of the loss along ``d``."""
     rng = np.random.default_rng(seed + 1)
-    fd_error = 0.0
+    worst = 0.0
     for _ in range(directions):
-        d = rng.normal(size=len(names))
-        d /= np.linalg.norm(d)
-        plus = module.loss({n: params[n] + step * di for n, di in zip(names, d)}, data)
-        minus = module.loss({n: params[n] - step * di for n, di in zip(names, d)}, data)
-        fd, exact = (plus - minus) / (2 * step), float(g @ d)
-        fd_error = max(fd_error, relative_error(fd, exact, scale=np.linalg.norm(g)))
-    naive_error = None
+        d = {n: rng.normal(size=np.shape(params[n])) for n in g}
+        norm = np.sqrt(sum(np.sum(v ** 2) for v in d.values()))
+        plus = module.loss({n: params[n] + step * d[n] / norm for n in g}, data)
+        minus = module.loss({n: params[n] - step * d[n] / norm for n in g}, data)
+        exact = sum(float(np.sum(g[n] * d[n])) for n in g) / norm
+        worst = max(worst, relative_error((plus - minus) / (2 * step), exact, scale=g_norm))
+    return worst
+
+
+def _naive_error(module, params, data, loss, g) -> float | None:
+    """Largest difference of ``gradients_naive`` from ``g`` (None when it is not generated)."""
     try:
         naive_loss, naive = module.gradients_naive(params, data)
     except NotImplementedError:
-        pass
-    else:
-        naive_error = max([relative_error(naive[n], grads[n], floor=NAIVE_FLOOR) for n in names] +
-                          [relative_error(naive_loss, loss, floor=NAIVE_FLOOR)])
-    name = getattr(network, "name", None) or getattr(module, "__name__", "module")
-    return CheckResult(name, batch, directions, fd_error, naive_error,
-                       relative_error(module.loss(params, data), loss), points, not g.any())
+        return None
+    return max([array_error(naive[n], g[n]) for n in g]
+               + [relative_error(float(naive_loss), float(loss), floor=NAIVE_FLOOR)])
 
 
 def relative_error(a: float, b: float, scale: float = 0.0, floor: float = 1e-12) -> float:
@@ -113,3 +149,12 @@ def relative_error(a: float, b: float, scale: float = 0.0, floor: float = 1e-12)
     if not (np.isfinite(a) and np.isfinite(b)):
         return float("inf")
     return abs(a - b) / max(abs(a), abs(b), 1e-3 * scale, floor)
+
+
+def array_error(a, b, floor: float = NAIVE_FLOOR) -> float:
+    """max |a − b| / max(max |a|, max |b|, floor) for arrays or floats; NaN counts as infinite."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return float("inf")
+    scale = max(float(np.max(np.abs(a))), float(np.max(np.abs(b))), floor)
+    return float(np.max(np.abs(a - b))) / scale

@@ -16,8 +16,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from symbolic.derivation import Derivation
-from symbolic.dot import derivation_dot
+from codegen.derivation import Derivation
+from codegen.dot import derivation_dot
 from symbolic.examples import EXAMPLES, POINTS, builtin
 from symbolic.matrix import parse_layers
 

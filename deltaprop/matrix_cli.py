@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 
-from symbolic.document import shell_word
+from codegen.document import shell_word
 from symbolic.errors import DeltapropError
 from symbolic.matrix import MatrixNetwork
-from symbolic.matrix.document import matrix_document
+from codegen.matrix_document import matrix_document
 
 from .loading import network_source
 from .output import emit

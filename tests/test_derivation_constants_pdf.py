@@ -13,10 +13,10 @@ import pytest
 import sympy as sp
 
 from codegen.templates import environment
-from symbolic.derivation import Derivation
-from symbolic.document import Display, Row, Section, render_blocks
+from codegen.derivation import Derivation
+from codegen.document import Display, Row, Section, render_blocks
 from symbolic.evaluate import _FUNCTIONS as EVALUATED
-from symbolic.latex import TextbookLatexPrinter
+from codegen.latex import TextbookLatexPrinter
 from symbolic.network import Network
 from symbolic.spec import FUNCTIONS as SPEC_FUNCTIONS
 

@@ -8,7 +8,7 @@ import sympy as sp
 
 from symbolic import (EXAMPLES, POINTS, DeltapropError, builtin, count_path_terms,
                       derive_naive)
-from symbolic.derivation import (MAX_PATHS_SHOWN, Derivation, first_paths, format_number,
+from codegen.derivation import (MAX_PATHS_SHOWN, Derivation, first_paths, format_number,
                                  representatives)
 from symbolic.evaluate import evaluate, run
 from symbolic.naive import DEFAULT_PATH_LIMIT

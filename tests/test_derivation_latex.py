@@ -3,7 +3,7 @@ import pytest
 import sympy as sp
 
 from symbolic import Network, builtin, derive_delta, sigmoid
-from symbolic.latex import TextbookLatexPrinter, break_terms, textbook_name, visual_width
+from codegen.latex import TextbookLatexPrinter, break_terms, textbook_name, visual_width
 
 
 @pytest.mark.parametrize("name, tex", [
@@ -77,7 +77,7 @@ def test_visual_width_counts_fractions_once():
 
 def test_a_sum_whose_first_term_is_negative_keeps_its_sign():
     """-(t*log(y) + (1 - t)*log(1 - y)) once printed as t log(y) - ...: the leading minus lost."""
-    from symbolic.derivation import Derivation
+    from codegen.derivation import Derivation
     from symbolic.spec import parse_spec
 
     network = parse_spec("input x\ntarget t\nparam w\nz = w*x\ny = 1/(1 + exp(-z))\n"

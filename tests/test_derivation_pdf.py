@@ -10,7 +10,7 @@ import pytest
 import sympy as sp
 
 from symbolic import EXAMPLES, POINTS, Network, builtin
-from symbolic.derivation import Derivation
+from codegen.derivation import Derivation
 from symbolic.spec import parse_spec
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"

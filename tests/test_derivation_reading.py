@@ -9,7 +9,7 @@ import pytest
 import sympy as sp
 
 from symbolic import POINTS, Network, builtin, sigmoid
-from symbolic.derivation import Derivation, format_number
+from codegen.derivation import Derivation, format_number
 from symbolic.evaluate import evaluate, run
 
 

@@ -16,10 +16,10 @@ import sympy as sp
 
 from deltaprop.cli import main
 from symbolic import Network, builtin, sigmoid
-from symbolic.derivation import Derivation
-from symbolic.dot import (AUTO_PARAM_NODES, AUTO_PARTIAL_EDGES, LEGEND_LINE_WIDTH,
+from codegen.derivation import Derivation
+from codegen.dot import (AUTO_PARAM_NODES, AUTO_PARTIAL_EDGES, LEGEND_LINE_WIDTH,
                           derivation_dot, edge_count, graph_dot, layer_ranks)
-from symbolic.dot_labels import html_name, html_text, text_width
+from codegen.dot_labels import html_name, html_text, text_width
 from symbolic.examples import example_point
 from symbolic.spec import parse_spec
 

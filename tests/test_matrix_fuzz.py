@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from codegen import generate_module, load_module
-from codegen.matrix_check import random_matrix_point
+from codegen.check import random_matrix_point
 from symbolic.errors import DeltapropError, NetworkWarning
 from symbolic.spec import parse_spec
 from test_matrix_user import AUTOENCODER, SPEC_CASES, assert_matches_twin

@@ -13,7 +13,7 @@ import pytest
 import sympy as sp
 
 from codegen import check_gradients, generate_module, load_module
-from codegen.matrix_check import random_matrix_point
+from codegen.check import random_matrix_point
 from deltaprop.cli import main
 from matrix_twin import twin_gradients
 from symbolic.errors import NetworkError, NetworkWarning

@@ -21,14 +21,14 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-import symbolic.dot
+import codegen.dot
 from deltaprop.cli import main
 from symbolic import Network, builtin, sigmoid
-from symbolic.derivation import Derivation
-from symbolic.document import comment_text, md_code, shell_word, tex_escape
-from symbolic.dot import (MAX_LAYOUT_EDGES, derivation_dot, dot_id, edge_count, graph_dot,
+from codegen.derivation import Derivation
+from codegen.document import comment_text, md_code, shell_word, tex_escape
+from codegen.dot import (MAX_LAYOUT_EDGES, derivation_dot, dot_id, edge_count, graph_dot,
                           render)
-from symbolic.latex import TextbookLatexPrinter, visible
+from codegen.latex import TextbookLatexPrinter, visible
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = (ROOT / "examples" / "seed-121.net").read_text()
@@ -239,7 +239,7 @@ def test_matrix_document_escapes_name(tmp_path):
     import dataclasses
 
     from symbolic.matrix import parse_layers
-    from symbolic.matrix.document import matrix_document
+    from codegen.matrix_document import matrix_document
 
     net = dataclasses.replace(parse_layers("layers:2-3-1:sigmoid:squared"), name="a%b\n中_{é}")
     tex = matrix_document(net, "tex", command="deltaprop derive a%b\n-->")
@@ -275,7 +275,7 @@ def test_graph_too_large_to_lay_out_is_refused_at_once(tmp_path):
 
 
 def test_size_limit_applies_to_pictures_only(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(symbolic.dot, "MAX_LAYOUT_EDGES", 5)
+    monkeypatch.setattr(codegen.dot, "MAX_LAYOUT_EDGES", 5)
     code, _, err = run_cli(capsys, "graph", "seed-121", "-o", str(tmp_path / "g.png"))
     assert code == 2 and "write a .dot file instead" in err and err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
@@ -293,7 +293,7 @@ def fake_dot(folder: Path, body: str) -> str:
 def test_slow_graphviz_is_stopped_and_nothing_is_written(tmp_path, capsys, monkeypatch):
     exe = fake_dot(tmp_path / "bin", "exec sleep 30")
     monkeypatch.setattr(shutil, "which", lambda name: exe if name == "dot" else None)
-    monkeypatch.setattr(symbolic.dot, "RENDER_TIMEOUT", 1.0)
+    monkeypatch.setattr(codegen.dot, "RENDER_TIMEOUT", 1.0)
     out = tmp_path / "out"
     start = time.perf_counter()
     code, stdout, err = run_cli(capsys, "graph", "seed-121", "-o", str(out / "g.svg"))

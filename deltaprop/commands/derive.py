@@ -7,10 +7,10 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from symbolic.derivation import Derivation
+from codegen.derivation import Derivation
 from symbolic.errors import DeltapropError
 from symbolic.examples import POINTS, example_point
-from symbolic.matrix.document import matrix_document
+from codegen.matrix_document import matrix_document
 
 from .. import matrix_cli
 from ..arguments import number
@@ -102,7 +102,7 @@ def _number(text: str, where: str) -> float:
 def build_step(network, outdir):
     """Build step: ``derivation.tex``, ``derivation.md`` and ``graph.dot`` (at the built-in
     example's point when the network is one)."""
-    from symbolic.dot import derivation_dot
+    from codegen.dot import derivation_dot
 
     if matrix_cli.is_matrix(network):
         command = matrix_cli.derive_command(network)

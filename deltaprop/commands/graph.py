@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from symbolic.derivation import Derivation
-from symbolic.dot import (AUTO_PARAM_NODES, AUTO_PARTIAL_EDGES, check_layout_size,
+from codegen.derivation import Derivation
+from codegen.dot import (AUTO_PARAM_NODES, AUTO_PARTIAL_EDGES, check_layout_size,
                           derivation_dot, render)
 from symbolic.errors import DeltapropError
 

@@ -1,12 +1,12 @@
 """The matrix-form derivation as a LaTeX or Markdown document, every line with its shape."""
 from __future__ import annotations
 
-from ..document import comment_text, md_title, tex_title
-from ..latex import pdflatex_unicode
-from .derive import derive_matrix
-from .latex import matrix_latex, symbol_tex
-from .network import MatrixNetwork
-from .rules import RULE_TEX
+from .document import comment_text, md_title, tex_title
+from .latex import pdflatex_unicode
+from symbolic.matrix.derive import derive_matrix
+from .matrix_latex import matrix_latex, symbol_tex
+from symbolic.matrix.network import MatrixNetwork
+from symbolic.matrix.rules import RULE_TEX
 
 
 def _shape(expr) -> str:
@@ -43,7 +43,7 @@ def matrix_document(network: MatrixNetwork, fmt: str, command: str) -> str:
     """``fmt`` is 'tex' (a complete LaTeX document) or 'md' (Markdown with $$ blocks).  The
     name and ``command`` are escaped for the target (title, header comment) and in LaTeX the
     non-ASCII characters pdflatex cannot set are rewritten."""
-    from codegen.templates import render
+    from .templates import render
 
     context = document_context(network)
     if fmt == "tex":

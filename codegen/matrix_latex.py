@@ -6,9 +6,9 @@ import re
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from ..latex import math_name
-from .ops import join_terms
-from .text import precedence_of
+from .latex import math_name
+from symbolic.matrix.ops import join_terms
+from symbolic.matrix.text import precedence_of
 
 FUNCTION_TEX = {"sigmoid": r"\sigma", "tanh": r"\tanh", "exp": r"\exp", "log": r"\log",
                 "sin": r"\sin", "cos": r"\cos"}  # others: \operatorname{name}

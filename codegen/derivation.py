@@ -17,16 +17,16 @@ from typing import Mapping, Sequence
 
 import sympy as sp
 
-from .cost import network_costs
-from .delta import derive_delta
+from symbolic.cost import network_costs
+from symbolic.delta import derive_delta
 from .document import (LINE_WIDTH, Code, Display, Heading, Math, Row, Section, Table, Text,
                        comment_text, md_title, render_blocks, shell_word, side_by_side,
                        tex_title)
-from .errors import DeltapropError
-from .evaluate import evaluate, run
+from symbolic.errors import DeltapropError
+from symbolic.evaluate import evaluate, run
 from .latex import TextbookLatexPrinter, visible, visual_width
-from .naive import ChainPath, DEFAULT_PATH_LIMIT, count_path_terms, derive_naive
-from .network import Network
+from symbolic.naive import ChainPath, DEFAULT_PATH_LIMIT, count_path_terms, derive_naive
+from symbolic.network import Network
 
 MAX_WEIGHTS = 16        # more parameters than this: one representative weight per layer
 MAX_PATH_TERMS = 64     # more chain-rule terms in all than this: representatives too
@@ -589,7 +589,7 @@ class Derivation:
         return self._render("derivation.md.j2", "md")
 
     def _render(self, template: str, target: str) -> str:
-        from codegen.templates import environment
+        from .templates import environment
 
         name = self.network.name
         title = tex_title(name) if target == "tex" else md_title(name)

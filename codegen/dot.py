@@ -5,7 +5,7 @@ column of their own before the node that uses them.  Values are nodes (parameter
 inputs and targets as filled ellipses, the loss as a double ellipse); each solid edge
 producer → consumer carries its local partial ∂consumer/∂producer, a long one as a key into a
 legend under the picture; dashed edges are not differentiated.  Labels are HTML-like, in
-textbook notation (``symbolic.dot_labels``).  Given a point, nodes show their value and δ,
+textbook notation (``codegen.dot_labels``).  Given a point, nodes show their value and δ,
 parameters ∂L/∂w, edges the partial's value.  Plain text, no dependency; ``render`` runs
 Graphviz's ``dot`` for SVG or PNG.
 """
@@ -21,10 +21,10 @@ import sympy as sp
 from .document import comment_text, shell_word
 from .dot_labels import (HtmlPrinter, delta_name, fold, html_name, number, partial_name,
                          plain_text, text_width)
-from .errors import DeltapropError
-from .evaluate import evaluate
+from symbolic.errors import DeltapropError
+from symbolic.evaluate import evaluate
 from .latex import TextbookLatexPrinter, visible
-from .network import Network
+from symbolic.network import Network
 
 SHAPES = {"param": "box", "input": "ellipse", "target": "ellipse", "node": "ellipse"}
 

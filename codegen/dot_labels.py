@@ -1,6 +1,6 @@
 """Graphviz HTML-like labels in textbook notation: w⁽¹⁾₁₁, δ⁽²⁾₁, σ′(z₁), h₁·(1 − h₁).
 
-Names follow the rules of ``symbolic.latex`` (``textbook_parts``: ``w1_11`` → w<SUP>(1)</SUP>
+Names follow the rules of ``codegen.latex`` (``textbook_parts``: ``w1_11`` → w<SUP>(1)</SUP>
 <SUB>11</SUB>, ``x1`` → x<SUB>1</SUB>; SymPy's ``x_1``/``alpha`` conventions); terms and
 factors come in the order of ``TextbookLatexPrinter`` (``y − t``, parameters first).  Every
 piece of user text goes through ``html_text``: ``& < > "`` as entities, ``\\`` doubled (Graphviz
@@ -16,7 +16,7 @@ from sympy.printing.conventions import split_super_sub
 from sympy.printing.pretty.pretty_symbology import greek_unicode
 from sympy.printing.str import StrPrinter
 
-from .count import split_fraction
+from symbolic.count import split_fraction
 from .latex import _STRUCTURED, TextbookLatexPrinter, textbook_parts, visible
 
 MINUS = "\u2212"

@@ -21,7 +21,7 @@ import sympy as sp
 from sympy.printing.conventions import split_super_sub
 from sympy.printing.latex import LatexPrinter, translate
 
-from .cost import split_fraction
+from symbolic.cost import split_fraction
 
 
 _LAYERED = re.compile(r"^([A-Za-z]+)(\d+)_(\d+(?:_\d+)*)$")   # w1_11, w1_1_10, z2_3
