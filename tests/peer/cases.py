@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import random
 import textwrap
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Callable
 
 PI = "3.141592653589793"  # the spec language has no pi: people write the number
@@ -34,7 +34,7 @@ class Case:
     known: Callable | None = None   # point -> {"loss" or param name: value the source states}
     known_tol: tuple = (1e-12, 1e-15)  # (relative, absolute) for ``known``
     note: str = ""
-    tags: tuple = field(default=())
+    sympy_reference: bool = True  # False only where no fixed precision reaches (|logit| = 1e9)
 
 
 def spec(text: str) -> str:
@@ -456,6 +456,109 @@ CASADI = [
          """), ({"x1": 5.54, "x2": 4.4, "x3": 12.02, "x4": 11.82, "x5": 0.702, "x6": 0.852},)),
 ]
 
+# -- TensorFlow and optax: cross-entropy losses written out ----------------------------------------
+XENT = "tensorflow/tensorflow, tensorflow/python/kernel_tests/nn_ops/xent_op_test_base.py, "
+OPTAX = "google-deepmind/optax, optax/losses/_classification_test.py, "
+
+
+def softmax_lines(n: int) -> list:
+    """e_i = exp(z_i), s = sum, p_i = e_i/s: softmax written out as people write it."""
+    return ([f"e{i} = exp(z{i})" for i in range(1, n + 1)]
+            + ["s = " + " + ".join(f"e{i}" for i in range(1, n + 1))]
+            + [f"p{i} = e{i}/s" for i in range(1, n + 1)])
+
+
+def cross_entropy(n: int) -> str:
+    return "-(" + " + ".join(f"t{i}*log(p{i})" for i in range(1, n + 1)) + ")"
+
+
+def logits_point(logits, labels) -> dict:
+    point = {f"z{i}": float(z) for i, z in enumerate(logits, 1)}
+    point.update({f"t{i}": float(t) for i, t in enumerate(labels, 1)})
+    return point
+
+
+def softmax_minus_labels(v: dict, n: int) -> dict:
+    """TF's own reference gradient (_npXent: bp = probs - labels, labels summing to 1)."""
+    e = [math.exp(v[f"z{i}"]) for i in range(1, n + 1)]
+    return {f"z{i}": e[i - 1] / sum(e) - v[f"t{i}"] for i in range(1, n + 1)}
+
+
+_XENT_POINTS = tuple(logits_point(z, t) for z, t in (
+    ([1.0, 1.0, 1.0, 1.0], [0.0, 0.0, 0.0, 1.0]), ([1.0, 2.0, 3.0, 4.0], [0.0, 0.5, 0.5, 0.0]),
+    ([0.1, 0.2, 0.3, 0.4], [0.0, 0.0, 1.0, 0.0]), ([0.1, 0.4, 0.9, 1.6], [1.0, 0.0, 0.0, 0.0]),
+    ([0.1, 0.8, 2.7, 6.4], [0.0, 0.5, 0.0, 0.5])))
+_XENT_DECLARATIONS = ["param z1 z2 z3 z4", "target t1 t2 t3 t4"]
+_POLY_LOGITS = [0.14, 1.456, 2.356, -0.124, -2.47]
+_POLY_LABELS = [0.1, 0.15, 0.2, 0.25, 0.3]
+_POLY_EXPECTED = {2: 4.5317, 1: 3.7153, -1: 2.0827, 0: 2.8990, -0.5: 2.4908}
+_BCE_POINTS = tuple({"w": 1.0, "p": p, "t": t} for p, t in (
+    ([-1e9, -1e-9], [1.0, 0.0]), ([1e9, 1e-9], [1.0, 0.0]), ([-1e9, 1e-9], [0.0, 1.0]),
+    ([0.0, 0.0], [1.0, 0.0])))
+_BCE_EXPECTED = {(-1e9, 1.0): 5e8, (1e9, 1.0): 0.3465736, (-1e9, 0.0): 0.3465736, (0.0, 1.0): 0.6931472}
+
+
+def bce_expected(v: dict) -> dict:
+    """The source's expected mean loss and the textbook gradient mean((sigmoid(w*p) - t)*p)."""
+    def sigmoid(z):
+        return 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
+    grads = [(sigmoid(v["w"] * p) - t) * p for p, t in zip(v["p"], v["t"])]
+    return {"loss": _BCE_EXPECTED[(v["p"][0], v["t"][0])], "w": sum(grads) / len(grads)}
+
+
+_KL_LOG_PS = [-2.9957, -3.5066, -3.9120, -1.2040, -0.6931, -2.3026]
+_KL_QS = [0.2, 0.2, 0.2, 0.1, 0.15, 0.15]
+CROSS_ENTROPY = [
+    Case("tf/xent-written-out", XENT + "testNpXent and testGradient (logits and labels of both)",
+         network_spec(_XENT_DECLARATIONS, softmax_lines(4), cross_entropy(4)), _XENT_POINTS,
+         known=lambda v: softmax_minus_labels(v, 4), known_tol=(1e-12, 1e-15),
+         note="the source states the gradient probs - labels and the losses 1.3862, 1.9401"),
+    Case("tf/xent-logsumexp", XENT + "testNpXent and testGradient, cross-entropy through "
+         "logsumexp (log-softmax)", network_spec(
+             _XENT_DECLARATIONS, [],
+             "(t1 + t2 + t3 + t4)*logsumexp(z1, z2, z3, z4) - (t1*z1 + t2*z2 + t3*z3 + t4*z4)"),
+         _XENT_POINTS, known=lambda v: softmax_minus_labels(v, 4), known_tol=(1e-12, 1e-15)),
+    Case("optax/poly1-cross-entropy", OPTAX + "PolyLossTest.test_scalar (poly_loss_cross_entropy "
+         "= softmax_cross_entropy + epsilon*(1 - pt), optax/losses/_classification.py)",
+         network_spec(["param z1 z2 z3 z4 z5", "target t1 t2 t3 t4 t5", "input eps"],
+                      softmax_lines(5) + ["pt = " + " + ".join(f"t{i}*p{i}" for i in range(1, 6))],
+                      cross_entropy(5) + " + eps*(1 - pt)"),
+         tuple(dict(logits_point(_POLY_LOGITS, _POLY_LABELS), eps=float(e)) for e in _POLY_EXPECTED),
+         known=lambda v: {"loss": _POLY_EXPECTED[v["eps"]]}, known_tol=(0, 1e-4),
+         note="the source's logits, labels and epsilons; expected values with its atol 1e-4"),
+    Case("optax/sigmoid-bce-written-out", OPTAX + "SigmoidCrossEntropyTest.test_sigmoid_cross_entropy "
+         "(mean over preds), sigmoid written as 1/(1 + exp(-z))",
+         spec("""
+            param w
+            input p
+            target t
+            z = w*p
+            y = 1/(1 + exp(-z))
+            loss = -(t*log(y) + (1 - t)*log(1 - y))
+         """), _BCE_POINTS, known=bce_expected, known_tol=(1e-6, 1e-6), sympy_reference=False,
+         note="logits = w*preds with w = 1; the source's preds, labels, expected means and "
+         "tolerances; preds of 1e9 overflow exp(-z). No 30-digit reference: 1 - sigmoid(1e9) "
+         "needs 4e8 digits; the gradient is checked against mean((sigmoid(z) - t)*p)"),
+    Case("optax/sigmoid-bce-builtin", OPTAX + "SigmoidCrossEntropyTest.test_sigmoid_cross_entropy "
+         "(mean over preds), with sigmoid()",
+         spec("""
+            param w
+            input p
+            target t
+            y = sigmoid(w*p)
+            loss = -(t*log(y) + (1 - t)*log(1 - y))
+         """), _BCE_POINTS, known=bce_expected, known_tol=(1e-6, 1e-6), sympy_reference=False,
+         note="logits = w*preds with w = 1; as above"),
+    Case("optax/kl-divergence", OPTAX + "KLDivergenceTest.test_scalar (kl_divergence(log_ps[0], qs[0]))",
+         network_spec(["param " + " ".join(f"lp{i}" for i in range(1, 7)),
+                       "target " + " ".join(f"q{i}" for i in range(1, 7))], [],
+                      " + ".join(f"q{i}*(log(q{i}) - lp{i})" for i in range(1, 7))),
+         ({**{f"lp{i}": v for i, v in enumerate(_KL_LOG_PS, 1)},
+           **{f"q{i}": v for i, v in enumerate(_KL_QS, 1)}},),
+         known=lambda v: {"loss": 0.8875577, **{f"lp{i}": -v[f"q{i}"] for i in range(1, 7)}},
+         known_tol=(0, 1e-4), note="the source's log_ps[0], qs[0] and expected 0.8875577 (atol 1e-4)"),
+]
+
 # -- SymbolicNeuralNetworks.jl / AbstractNeuralNetworks.jl ----------------------------------------
 SNN = "JuliaGNI/SymbolicNeuralNetworks.jl, "
 _S1, _S1_OUT, _S1_P = dense(["x1", "x2", "x3"], "1", 2, "tanh({})")
@@ -489,7 +592,7 @@ JULIA = [
          note="input_vec = [1, 2], output_vec = [3, 4] from the docstring; weights are ours"),
 ]
 
-CASES = MICROGRAD + AUTOGRAD + TANGENT + JAX + SYMPY + CASADI + JULIA
+CASES = MICROGRAD + AUTOGRAD + TANGENT + JAX + SYMPY + CASADI + CROSS_ENTROPY + JULIA
 
 # -- Singular points: conventions of PyTorch and autograd, NumPy float semantics ------------------
 # ``known`` is the whole expectation here (SymPy's diff is 0/0 or 0*log(0) at these points and
