@@ -53,7 +53,7 @@ def scaled(module, which: str, factor: float):
     functions = {n: getattr(module, n) for n in ("forward", "loss", "gradients", "gradients_naive")}
     target = {"loss": "loss", "gradients": "gradients", "naive": "gradients_naive"}[which]
     functions[target] = wrap(functions[target])
-    return SimpleNamespace(NODES=module.NODES, **functions)
+    return SimpleNamespace(**functions)
 
 
 @pytest.mark.parametrize("which, factor, case_id, message", [

@@ -129,15 +129,26 @@ def describe(point: dict) -> str:
     return f"at {text[:150]}{'...' if len(text) > 150 else ''}"
 
 
-def check_case(case) -> None:
-    """Every check of one case at every point; raises ``PeerFailure`` listing all problems."""
+def run_case(case, check) -> None:
+    """check(report, network, module, point) at every point of a case, after building it as a
+    user would; raises ``PeerFailure`` listing all problems found."""
     report = Report(case)
     built = call(report, "building", build, case)
     if built is not None:
         network, module = built
         for point in case.points:
-            check_point(report, network, module, point)
+            check(report, network, module, point)
     report.raise_if_any()
+
+
+def check_case(case) -> None:
+    """Every comparison of a peer case at every point (``check_point``)."""
+    run_case(case, check_point)
+
+
+def check_singular(case) -> None:
+    """A singular-point case: every function runs and gives exactly ``case.known``."""
+    run_case(case, check_singular_point)
 
 
 def check_point(report: Report, network, module, point: dict) -> None:
@@ -163,7 +174,8 @@ def check_against_sympy(report, where, network, module, point, result) -> None:
     """loss(), forward() and gradients() against SymPy's diff of the inlined loss, 30 digits."""
     params, data, samples = point
     want_loss, want_grads, want_losses = reference(network, samples)
-    check_values(report, where, module, params, data, want_loss, want_losses)
+    check_values(report, where, (module, network.loss_symbol.name), (params, data),
+                 (want_loss, want_losses))
     if result is None:
         return
     loss, grads = result
@@ -174,22 +186,18 @@ def check_against_sympy(report, where, network, module, point, result) -> None:
                        REL_SYMPY, slack)
 
 
-def check_values(report, where, module, params, data, want_loss, want_losses) -> None:
-    loss = call(report, where, module.loss, params, data)
+def check_values(report, where, module_and_loss_name, arguments, wanted) -> None:
+    """loss() and forward()'s per-sample loss against the reference values."""
+    (module, name), (want_loss, want_losses) = module_and_loss_name, wanted
+    loss = call(report, where, module.loss, *arguments)
     if loss is not None:
         report.compare(where, "loss() vs 30-digit SymPy", float(loss), want_loss, REL_LOSS, 1e-15)
-    values = call(report, where, module.forward, params, data)
+    values = call(report, where, module.forward, *arguments)
     if values is not None:
-        name = module_loss_name(module)
         per_sample = np.asarray(values[name], dtype=float)
         for i, want in enumerate(want_losses):
             report.compare(where, f"forward()[{name!r}][{i}] vs 30-digit SymPy",
                            float(per_sample[i]), want, REL_LOSS, 1e-15)
-
-
-def module_loss_name(module) -> str:
-    """The key of the per-sample loss in forward(): the loss node (the last of NODES)."""
-    return module.NODES[-1]
 
 
 def check_central_differences(report, where, module, params, data, grads, names) -> None:
@@ -203,35 +211,27 @@ def check_central_differences(report, where, module, params, data, grads, names)
 
 
 def check_known(report, where, point, result) -> None:
-    if report.case.known is None:
+    if report.case.known is None or result is None:
         return
     rel, absolute = report.case.known_tol
-    if result is None:
-        return
     for key, want in report.case.known(point).items():
         got = float(result[0]) if key == "loss" else float(result[1][key])
         report.compare(where, f"{'loss' if key == 'loss' else 'dL/d' + key} vs the stated value",
                        got, float(want), rel, absolute)
 
 
-def check_singular(case) -> None:
-    """A singular-point case: every function runs and gives exactly ``case.known``."""
-    report = Report(case)
-    built = call(report, "building", build, case)
-    if built is not None:
-        network, module = built
-        for point in case.points:
-            where = describe(point)
-            params, data, _ = split(network, point)
-            want = case.known(point)
-            for fn in (module.gradients, module.gradients_naive):
-                result = call(report, where, fn, params, data)
-                if result is not None:
-                    compare_exactly(report, where, fn.__name__, result, want)
-            loss = call(report, where, module.loss, params, data)
-            if loss is not None:
-                report.compare(where, "loss()", float(loss), want["loss"], 1e-15)
-    report.raise_if_any()
+def check_singular_point(report: Report, network, module, point: dict) -> None:
+    where = describe(point)
+    params, data, _ = split(network, point)
+    want = report.case.known(point)
+    for fn in (module.gradients, module.gradients_naive):
+        result = call(report, where, fn, params, data)
+        if result is not None:
+            compare_exactly(report, where, fn.__name__, result, want)
+    loss = call(report, where, module.loss, params, data)
+    if loss is not None:
+        report.compare(where, "loss()", float(loss), want["loss"], 1e-15)
+    call(report, where, module.forward, params, data)
 
 
 def compare_exactly(report, where, name, result, want) -> None:
