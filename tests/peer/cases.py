@@ -313,6 +313,11 @@ JAX = [
     Case("jax/softmax-grad", NN_TEST + "testSoftmaxGrad (first output)",
          spec(f"param x1 x2 x3 x4\nloss = exp(x1)/({_EXPS})   # nn.softmax(x)[0] written out"),
          (_SOFTMAX_X,), note="the source's x = [5.5, 1.3, -4.2, 0.9]"),
+    Case("jax/softmax-large-logits", NN_TEST + "testSoftmaxWhereGrad (regression test for "
+         "jax#19490: x = [36., 10000.]), without the mask, softmax written out",
+         spec("param x1 x2\nloss = exp(x1)/(exp(x1) + exp(x2))"), ({"x1": 36.0, "x2": 10000.0},),
+         known=lambda v: {"loss": 0.0, "x1": 0.0, "x2": 0.0}, known_tol=(0, 0),
+         note="the source's x; exp(10000) overflows: e^(36 - 10000) underflows to exactly 0"),
     Case("jax/log-softmax", NN_TEST + "testSoftmaxWhereMask (fn = log_softmax, first output)",
          spec("param x1 x2 x3 x4\nloss = x1 - logsumexp(x1, x2, x3, x4)"), (_SOFTMAX_X,),
          note="the source's x = [5.5, 1.3, -4.2, 0.9]"),
@@ -383,8 +388,9 @@ SYMPY = [
          "sympy/sympy, sympy/functions/elementary/tests/test_hyperbolic.py, test_tanh_rewrite "
          "(tanh(x).rewrite(exp)) and test_derivs (tanh(x).diff(x) == 1 - tanh(x)**2)",
          spec("param x\nloss = (exp(x) - exp(-x))/(exp(x) + exp(-x))"),
-         ({"x": 0.6}, {"x": -3.0}), known=lambda v: {"x": 1 - math.tanh(v["x"]) ** 2},
-         known_tol=(1e-12, 1e-15)),
+         ({"x": 0.6}, {"x": -3.0}, {"x": 1000.0}, {"x": -1000.0}),
+         known=lambda v: {"x": 1 - math.tanh(v["x"]) ** 2}, known_tol=(1e-12, 1e-15),
+         note="points are ours; at +-1000 exp(x) overflows"),
     Case("sympy/abs-diff-sign",
          "sympy/sympy, sympy/functions/elementary/tests/test_complexes.py, test_Abs "
          "(Abs(x).diff(x) == sign(x) for real x)",

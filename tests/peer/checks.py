@@ -18,6 +18,8 @@ import sympy as sp
 
 import codegen
 from reference import MPMATH_DEFINITIONS, inlined_loss, reference_gradients
+from symbolic import derive_delta
+from symbolic.evaluate import point as symbols_of, run
 from symbolic.spec import parse_spec
 
 DIGITS = 30
@@ -176,6 +178,7 @@ def check_against_sympy(report, where, network, module, point, result) -> None:
     want_loss, want_grads, want_losses = reference(network, samples)
     check_values(report, where, (module, network.loss_symbol.name), (params, data),
                  (want_loss, want_losses))
+    check_worked_example(report, where, network, samples, want_grads)
     if result is None:
         return
     loss, grads = result
@@ -184,6 +187,25 @@ def check_against_sympy(report, where, network, module, point, result) -> None:
     for n, want in want_grads.items():
         report.compare(where, f"dL/d{n} vs 30-digit SymPy diff", float(grads[n]), want,
                        REL_SYMPY, slack)
+
+
+def worked_example(network, samples: list) -> dict:
+    """Mean over the samples of the δ program evaluated in Python floats by the symbolic layer
+    (``symbolic.evaluate``), as `deltaprop derive --at` and `graph --at` do."""
+    derivation = derive_delta(network)
+    grads = {p.name: [] for p in derivation.gradient}
+    for sample in samples:
+        values = run(derivation.program, run(network.forward, symbols_of(network, sample)))
+        for p, g in derivation.gradient.items():
+            grads[p.name].append(values[g])
+    return {k: math.fsum(v) / len(v) for k, v in grads.items()}
+
+
+def check_worked_example(report, where, network, samples, want_grads) -> None:
+    got = call(report, where, worked_example, network, samples)
+    for n, want in (want_grads.items() if got is not None else ()):
+        report.compare(where, f"worked example (symbolic.evaluate of the δ program) dL/d{n} vs "
+                       "30-digit SymPy diff", got[n], want, REL_SYMPY, 1e-12)
 
 
 def check_values(report, where, module_and_loss_name, arguments, wanted) -> None:
