@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 import codegen
 from deltaprop.cli import main
+from peer.checks import unassigned_names
 from random_networks import descriptions, near_kink, random_values
 from reference import reference_gradients
 from symbolic import builtin, derive_delta, derive_naive
@@ -153,6 +154,7 @@ def check_generated_module(desc, style: int, seed: int) -> None:
     assume(all(math.isfinite(e[network.loss_symbol]) and abs(e[network.loss_symbol]) < 1e12
                for e in envs))
     module = codegen.load_module(network)
+    assert not unassigned_names(module.__deltaprop_source__)  # a name read but never assigned
     loss, grads = module.gradients(params, data)
     naive_loss, naive = module.gradients_naive(params, data)
 

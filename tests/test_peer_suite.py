@@ -14,7 +14,7 @@ import pytest
 
 from peer import checks
 from peer.cases import CASES, SINGULAR
-from peer.checks import PeerFailure, check_case, check_singular
+from peer.checks import PeerFailure, check_case, check_singular, unassigned_names
 
 
 def test_the_suite_has_enough_cases_each_citing_its_source():
@@ -53,7 +53,7 @@ def scaled(module, which: str, factor: float):
     functions = {n: getattr(module, n) for n in ("forward", "loss", "gradients", "gradients_naive")}
     target = {"loss": "loss", "gradients": "gradients", "naive": "gradients_naive"}[which]
     functions[target] = wrap(functions[target])
-    return SimpleNamespace(**functions)
+    return SimpleNamespace(__deltaprop_source__=module.__deltaprop_source__, **functions)
 
 
 @pytest.mark.parametrize("which, factor, case_id, message", [
@@ -73,3 +73,13 @@ def test_the_checks_catch_a_wrong_module(monkeypatch, which, factor, case_id, me
     check = check_singular if case_id.startswith("singular") else check_case
     with pytest.raises(PeerFailure, match=re.escape(message or "(convention)")):
         check(case)
+
+
+def test_unassigned_names_finds_a_name_read_but_never_assigned():
+    # the shape of issue 11's bug: gradients() read the loss L, which only _loss accumulated
+    source = ("import numpy as np\nPARAMS = ('a',)\n\n\ndef _params(params):\n"
+              "    return [np.float64(params[n]) for n in PARAMS]\n\n\n"
+              "def gradients(params, data):\n    a, = _params(params)\n    c0 = np.exp(a)\n"
+              "    _loss = np.exp(c0)\n    grad_a = L*c0\n    return float(_loss), {'a': grad_a}\n")
+    assert unassigned_names(source) == ["gradients: L"]
+    assert unassigned_names(source.replace("_loss = np.exp(c0)", "L = _loss = np.exp(c0)")) == []

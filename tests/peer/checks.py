@@ -9,6 +9,8 @@ compared, the expected and the obtained value.
 """
 from __future__ import annotations
 
+import ast
+import builtins
 import math
 from functools import lru_cache
 
@@ -39,6 +41,28 @@ def build(case):
     network = parse_spec(case.spec, f"{case.id.replace('/', '-')}.net")
     source = codegen.generate_module(network)
     return network, codegen.load_module(source)
+
+
+def unassigned_names(source: str) -> list[str]:
+    """'function: name' for every name a function of ``source`` reads but neither it (as an
+    argument or an assignment anywhere in its body), the module nor Python's builtins define."""
+    tree = ast.parse(source)
+    known = set(dir(builtins)) | {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
+                                  and isinstance(n.ctx, ast.Store) and _at_module_level(tree, n)}
+    known |= {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    known |= {(a.asname or a.name).split(".")[0] for n in tree.body
+              if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+    problems = []
+    for fn in (n for n in tree.body if isinstance(n, ast.FunctionDef)):
+        local = {a.arg for a in ast.walk(fn.args) if isinstance(a, ast.arg)}
+        local |= {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        problems += sorted({f"{fn.name}: {n.id}" for n in ast.walk(fn) if isinstance(n, ast.Name)
+                            and isinstance(n.ctx, ast.Load) and n.id not in local | known})
+    return problems
+
+
+def _at_module_level(tree, name_node) -> bool:
+    return any(name_node in ast.walk(n) for n in tree.body if isinstance(n, (ast.Assign, ast.AnnAssign)))
 
 
 def split(network, point: dict) -> tuple[dict, dict, list]:
@@ -138,6 +162,8 @@ def run_case(case, check) -> None:
     built = call(report, "building", build, case)
     if built is not None:
         network, module = built
+        for problem in unassigned_names(module.__deltaprop_source__):
+            report.add("in the generated module", f"{problem} is read but never assigned")
         for point in case.points:
             check(report, network, module, point)
     report.raise_if_any()
