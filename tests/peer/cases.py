@@ -342,6 +342,15 @@ JAX = [
          note="expected: diag(y * x**(y - 1)); x = 0 is in test_peer_suite's singular points"),
 ]
 
+# -- PyTorch: test/test_autograd.py -------------------------------------------------------------------
+PYTORCH_CASES = [
+    Case("pytorch/pow-scalar-base", "pytorch/pytorch, test/test_autograd.py, test_pow_scalar_base "
+         "(gradcheck of torch.pow(2, a), a = arange(1, 13))", spec("param a\nloss = 2^a"),
+         tuple({"a": float(a)} for a in (1, 2, 7, 12)),
+         known=lambda v: {"loss": 2 ** v["a"], "a": math.log(2) * 2 ** v["a"]}, known_tol=(1e-14, 0),
+         note="four of the source's twelve points"),
+]
+
 # -- SymPy: sympy/core/tests/test_diff.py and sympy/functions tests (sympy 1.14) ------------------
 SYMPY_DIFF = "sympy/sympy, sympy/core/tests/test_diff.py, "
 SYMPY = [
@@ -598,7 +607,8 @@ JULIA = [
          note="input_vec = [1, 2], output_vec = [3, 4] from the docstring; weights are ours"),
 ]
 
-CASES = MICROGRAD + AUTOGRAD + TANGENT + JAX + SYMPY + CASADI + CROSS_ENTROPY + JULIA
+CASES = (MICROGRAD + AUTOGRAD + TANGENT + JAX + PYTORCH_CASES + SYMPY + CASADI + CROSS_ENTROPY
+         + JULIA)
 
 # -- Singular points: conventions of PyTorch and autograd, NumPy float semantics ------------------
 # ``known`` is the whole expectation here (SymPy's diff is 0/0 or 0*log(0) at these points and
@@ -610,8 +620,9 @@ SINGULAR = [
          "test_power_arg0 (grad(power(x, 0.0))(0.0) == 0.0, autograd #116)",
          spec("param x y\nloss = x^y"), ({"x": 0.0, "y": 0.0},),
          known=lambda v: {"loss": 1.0, "x": 0.0, "y": 0.0}),
-    Case("singular/pow-0-0-exponent-as-data", PYTORCH + "issue #8940 (sum(x**0) with x = [0., 1.]: "
-         "x.grad must be [0, 0], not [nan, 0])",
+    Case("singular/pow-0-0-exponent-as-data", PYTORCH + "test/test_autograd.py, "
+         "test_pow_zero_tensor_gradient (zeros.pow(zeros).sum() has gradient 0; added with PR "
+         "#8945 for issue #8940: sum(x**0) at x = [0., 1.] gave x.grad [nan, 0])",
          spec("param x\ninput y\nloss = x^y"), ({"x": 0.0, "y": [0.0, 0.0]},),
          known=lambda v: {"loss": 1.0, "x": 0.0}),
     Case("singular/pow-dy-at-base-0", PYTORCH + "issue #27134 'Gradient for d/db a**b should be 0 "
