@@ -52,8 +52,6 @@ NONLINEAR_LOSSES = {
     "exp_exp": (lambda ns, p: sp.exp(sp.exp(sp.tanh(sp.Add(*ns)))), "exp(exp(tanh({s})))"),
     "product": (lambda ns, p: sp.Mul(*ns) * p, "{m}*{p}"),
 }
-#: "squared": ½(node − target)² summed (needs targets); "sum": the nodes summed.
-LINEAR_LOSSES = ("squared", "sum")
 KINKED = ("relu", "abs")     # not differentiable at 0: points too close to the kink are skipped
 COEFFICIENTS = (sp.Integer(1), sp.Integer(2), sp.Integer(-1), sp.Rational(1, 2), sp.Rational(-3, 2))
 
@@ -79,7 +77,7 @@ class Description:
     params: list
     nodes: list
     loss_nodes: list  # names of the nodes the loss is made of
-    loss_kind: str = "squared"  # "squared" with targets, else "sum" or a NONLINEAR_LOSSES key
+    loss_kind: str = "squared"  # ½(node − target)² summed, "sum" of nodes, or NONLINEAR_LOSSES
     loss_param: int = 0         # index of the parameter a non-linear loss uses
 
     # -- Python rendering ------------------------------------------------------------------
@@ -174,7 +172,7 @@ def _coefficient_times(coeff, factor: str) -> str:
 
 
 @st.composite
-def descriptions(draw, max_nodes: int = 7, nonlinear_losses: bool = True) -> Description:
+def descriptions(draw, max_nodes: int = 7, nonlinear_losses: bool | str = True) -> Description:
     """Random valid network descriptions (every node depends on a parameter).  Without targets
     the loss is the nodes' sum or, if ``nonlinear_losses``, also a non-linear function of the
     nodes and a parameter (``NONLINEAR_LOSSES``); ``nonlinear_losses="only"`` draws only those,
