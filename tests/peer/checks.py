@@ -55,14 +55,16 @@ def unassigned_names(source: str) -> list[str]:
     problems = []
     for fn in (n for n in tree.body if isinstance(n, ast.FunctionDef)):
         local = {a.arg for a in ast.walk(fn.args) if isinstance(a, ast.arg)}
-        local |= {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        local |= {n.id for n in ast.walk(fn)
+                  if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         problems += sorted({f"{fn.name}: {n.id}" for n in ast.walk(fn) if isinstance(n, ast.Name)
                             and isinstance(n.ctx, ast.Load) and n.id not in local | known})
     return problems
 
 
 def _at_module_level(tree, name_node) -> bool:
-    return any(name_node in ast.walk(n) for n in tree.body if isinstance(n, (ast.Assign, ast.AnnAssign)))
+    return any(name_node in ast.walk(n) for n in tree.body
+               if isinstance(n, (ast.Assign, ast.AnnAssign)))
 
 
 def split(network, point: dict) -> tuple[dict, dict, list]:
@@ -105,7 +107,8 @@ def central_differences(module, params: dict, data: dict) -> tuple[dict, dict]:
     grads, bounds = {}, {}
     for name, value in params.items():
         h = _step(value)
-        f = [float(module.loss(dict(params, **{name: value + k * h}), data)) for k in (2, 1, -1, -2)]
+        f = [float(module.loss(dict(params, **{name: value + k * h}), data))
+             for k in (2, 1, -1, -2)]
         grads[name] = (-f[0] + 8 * f[1] - 8 * f[2] + f[3]) / (12 * h)
         bounds[name] = 20 * EPS * max(1.0, *map(abs, f)) / h
     return grads, bounds
