@@ -190,6 +190,7 @@ def check_point(report: Report, network, module, point: dict) -> None:
     naive = call(report, where, module.gradients_naive, params, data)
     if report.case.sympy_reference:
         check_against_sympy(report, where, network, module, (params, data, samples), result)
+    check_loss_is_mean_of_forward(report, where, (module, network.loss_symbol.name), params, data)
     if result is not None:
         loss, grads = result
         slack = 1e-12 * max(1.0, abs(float(loss)))
@@ -249,6 +250,17 @@ def check_values(report, where, module_and_loss_name, arguments, wanted) -> None
         for i, want in enumerate(want_losses):
             report.compare(where, f"forward()[{name!r}][{i}] vs 30-digit SymPy",
                            float(per_sample[i]), want, REL_LOSS, 1e-15)
+
+
+def check_loss_is_mean_of_forward(report, where, module_and_loss_name, params, data) -> None:
+    """loss() equals the batch mean of forward()'s per-sample loss (no reference needed)."""
+    module, name = module_and_loss_name
+    loss = call(report, where, module.loss, params, data)
+    values = call(report, where, module.forward, params, data)
+    if loss is not None and values is not None:
+        per_sample = [float(v) for v in np.asarray(values[name], dtype=float)]
+        report.compare(where, f"loss() vs the mean of forward()[{name!r}]", float(loss),
+                       math.fsum(per_sample) / len(per_sample), REL_LOSS, 1e-15)
 
 
 def check_central_differences(report, where, module, params, data, grads, names) -> None:
