@@ -22,8 +22,6 @@ import textwrap
 from dataclasses import dataclass, replace
 from typing import Callable
 
-PI = "3.141592653589793"  # the spec language has no pi: people write the number
-
 
 @dataclass(frozen=True)
 class Case:
@@ -146,7 +144,7 @@ AUTOGRAD = [
          note="source: abs(npr.randn()); point is ours",
          known=lambda v: {"x": 3 / (v["x"] * math.log(10))}),
     Case("autograd/sinc", SCALAR_OPS + "test_sinc",
-         spec(f"param x\nloss = 3.0*sin({PI}*x)/({PI}*x)   # np.sinc, normalised"),
+         spec("param x\nloss = 3.0*sin(pi*x)/(pi*x)   # np.sinc, normalised"),
          ({"x": 1.4675},), note="source: 10.0 * npr.rand(); point is ours"),
     Case("autograd/power-arg0", SCALAR_OPS + "test_power_arg0",
          spec("param x\ninput y\nloss = x^y   # np.power(x, y), y fixed"),
@@ -296,9 +294,9 @@ JAX = [
          known=lambda v: {"loss": -0.45867515} if v["x"] == 1 else {}, known_tol=(0, 5e-9)),
     Case("jax/gelu-tanh",
          NN_TEST + "testGelu (approximate=True; formula from jax/_src/nn/functions.py)",
-         spec(f"""
+         spec("""
             param x
-            loss = 0.5*x*(1 + tanh(sqrt(2/{PI})*(x + 0.044715*x^3)))
+            loss = 0.5*x*(1 + tanh(sqrt(2/pi)*(x + 0.044715*x^3)))
          """), ({"x": -12.0}, {"x": -1.0}, {"x": 0.5}, {"x": 5.0}),
          note="points from the test's linspace(-12, 5)"),
     Case("jax/custom-jvp-leak",
