@@ -2,7 +2,9 @@
 
 A description is a list of nodes, each ``f(c1*p1*u1 + c2*p2*u2 + ...)`` or a product/quotient of
 earlier nodes, where the ``u`` are any earlier symbols (skip connections, fan-out) and the ``p``
-any parameters (shared weights).  Functions are applied where they are defined: log and sqrt
+any parameters (shared weights), and a loss: squared error against targets, or without targets
+the nodes' sum or a non-linear function of nodes and a parameter (exp, logsumexp, sigmoid,
+x**p, a node times a parameter, ...).  Functions are applied where they are defined: log and sqrt
 only to positive arguments (``1 + a^2``), exp to a bounded one.  Both renderings are written
 independently: the Python one builds SymPy objects, the spec one writes text.
 """
@@ -14,7 +16,7 @@ import sympy as sp
 from hypothesis import strategies as st
 
 from symbolic import Network
-from symbolic.functions import relu, sigmoid, softplus
+from symbolic.functions import logsumexp, relu, sigmoid, softplus
 
 #: name -> (SymPy builder, spec template); each wraps the inner sum ``a``.
 WRAPPERS = {
@@ -38,6 +40,18 @@ AWKWARD_NAMES = ["np", "data", "params", "grads", "float", "sum", "range", "prin
                  "_loss", "L", "delta_h1", "grad_w1", "lambda_", "δ1", "δ_2", "Σ", "numpy",
                  "math", "self", "E", "I", "pi", "S", "N", "nan", "inf", "oo", "zoo", "x", "y",
                  "t", "z"]
+#: Losses without a target: name -> (SymPy builder(node symbols, parameter), spec template with
+#: {s} = the nodes' sum, {a} = the nodes separated by commas, {p} = the parameter).  Non-linear
+#: functions of nodes and parameters, whose derivative may reuse the loss's own value.
+NONLINEAR_LOSSES = {
+    "exp": (lambda ns, p: sp.exp(sp.Add(*ns)), "exp({s})"),
+    "times_param": (lambda ns, p: p * sp.Add(*ns), "{p}*({s})"),
+    "logsumexp": (lambda ns, p: logsumexp(*ns, p), "logsumexp({a}, {p})"),
+    "sigmoid": (lambda ns, p: sigmoid(sp.Add(*ns)), "sigmoid({s})"),
+    "power": (lambda ns, p: (1 + sp.Add(*ns) ** 2) ** p, "(1 + ({s})^2)^{p}"),
+    "exp_exp": (lambda ns, p: sp.exp(sp.exp(sp.tanh(sp.Add(*ns)))), "exp(exp(tanh({s})))"),
+    "product": (lambda ns, p: sp.Mul(*ns) * p, "{m}*{p}"),
+}
 KINKED = ("relu", "abs")     # not differentiable at 0: points too close to the kink are skipped
 COEFFICIENTS = (sp.Integer(1), sp.Integer(2), sp.Integer(-1), sp.Rational(1, 2), sp.Rational(-3, 2))
 
@@ -62,7 +76,9 @@ class Description:
     targets: list
     params: list
     nodes: list
-    loss_nodes: list  # names of nodes summed into the loss (squared error against targets)
+    loss_nodes: list  # names of the nodes the loss is made of
+    loss_kind: str = "squared"  # ½(node − target)² summed, "sum" of nodes, or NONLINEAR_LOSSES
+    loss_param: int = 0         # index of the parameter a non-linear loss uses
 
     # -- Python rendering ------------------------------------------------------------------
     def network(self, name: str = "fuzz") -> Network:
@@ -84,13 +100,13 @@ class Description:
         return WRAPPERS[node.kind][0](inner)
 
     def _loss_expr(self, sym: dict) -> sp.Expr:
-        parts = []
-        for i, n in enumerate(self.loss_nodes):
-            if self.targets:
-                parts.append((sym[n] - sym[self.targets[i % len(self.targets)]]) ** 2 / 2)
-            else:
-                parts.append(sym[n])
-        return sp.Add(*parts)
+        nodes = [sym[n] for n in self.loss_nodes]
+        if self.loss_kind in NONLINEAR_LOSSES:
+            return NONLINEAR_LOSSES[self.loss_kind][0](nodes, sym[self.params[self.loss_param]])
+        if self.loss_kind == "squared":
+            targets = [sym[self.targets[i % len(self.targets)]] for i in range(len(nodes))]
+            return sp.Add(*[(n - t) ** 2 / 2 for n, t in zip(nodes, targets)])
+        return sp.Add(*nodes)
 
     # -- spec rendering --------------------------------------------------------------------
     def spec(self, style: int = 0) -> str:
@@ -133,14 +149,15 @@ class Description:
         return WRAPPERS[node.kind][1].format(a=inner)
 
     def _loss_text(self, sep: str, power: str) -> str:
-        parts = []
-        for i, n in enumerate(self.loss_nodes):
-            if self.targets:
-                t = self.targets[i % len(self.targets)]
-                parts.append(f"({n}{sep}-{sep}{t}){power}2/2")
-            else:
-                parts.append(n)
-        return f"{sep}+{sep}".join(parts)
+        plus = f"{sep}+{sep}"
+        if self.loss_kind in NONLINEAR_LOSSES:
+            template = NONLINEAR_LOSSES[self.loss_kind][1]
+            return template.format(s=plus.join(self.loss_nodes), a=", ".join(self.loss_nodes),
+                                   m="*".join(self.loss_nodes), p=self.params[self.loss_param])
+        if self.loss_kind == "squared":
+            return plus.join(f"({n}{sep}-{sep}{self.targets[i % len(self.targets)]}){power}2/2"
+                             for i, n in enumerate(self.loss_nodes))
+        return plus.join(self.loss_nodes)
 
 
 def _coefficient_times(coeff, factor: str) -> str:
@@ -155,10 +172,13 @@ def _coefficient_times(coeff, factor: str) -> str:
 
 
 @st.composite
-def descriptions(draw, max_nodes: int = 7) -> Description:
-    """Random valid network descriptions (every node depends on a parameter)."""
+def descriptions(draw, max_nodes: int = 7, nonlinear_losses: bool | str = True) -> Description:
+    """Random valid network descriptions (every node depends on a parameter).  Without targets
+    the loss is the nodes' sum or, if ``nonlinear_losses``, also a non-linear function of the
+    nodes and a parameter (``NONLINEAR_LOSSES``); ``nonlinear_losses="only"`` draws only those,
+    and never targets."""
     n_in = draw(st.integers(1, 3))
-    n_t = draw(st.integers(0, 2))
+    n_t = 0 if nonlinear_losses == "only" else draw(st.integers(0, 2))
     n_p = draw(st.integers(1, 4))
     n_nodes = draw(st.integers(1, max_nodes))
     if draw(st.integers(0, 2)) == 0:  # sometimes awkward names throughout
@@ -194,7 +214,18 @@ def descriptions(draw, max_nodes: int = 7) -> Description:
         nodes.append(Node(node_names[k - 1], kind, terms))
     others = [n.name for n in nodes[:-1]]
     extra = draw(st.lists(st.sampled_from(others), unique=True, max_size=2)) if others else []
-    return Description(inputs, targets, params, nodes, [nodes[-1].name] + extra)
+    kind, param = _loss_kind(draw, bool(targets), nonlinear_losses), draw(st.integers(0, n_p - 1))
+    return Description(inputs, targets, params, nodes, [nodes[-1].name] + extra, kind, param)
+
+
+def _loss_kind(draw, has_targets: bool, nonlinear_losses) -> str:
+    if has_targets:
+        return "squared"
+    if nonlinear_losses == "only":
+        return draw(st.sampled_from(list(NONLINEAR_LOSSES)))
+    if nonlinear_losses:
+        return draw(st.sampled_from(["sum"] + list(NONLINEAR_LOSSES)))
+    return "sum"
 
 
 def random_values(description: Description, seed: int) -> dict:

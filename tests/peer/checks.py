@@ -9,6 +9,8 @@ compared, the expected and the obtained value.
 """
 from __future__ import annotations
 
+import ast
+import builtins
 import math
 from functools import lru_cache
 
@@ -18,6 +20,8 @@ import sympy as sp
 
 import codegen
 from reference import MPMATH_DEFINITIONS, inlined_loss, reference_gradients
+from symbolic import derive_delta
+from symbolic.evaluate import point as symbols_of, run
 from symbolic.spec import parse_spec
 
 DIGITS = 30
@@ -37,6 +41,30 @@ def build(case):
     network = parse_spec(case.spec, f"{case.id.replace('/', '-')}.net")
     source = codegen.generate_module(network)
     return network, codegen.load_module(source)
+
+
+def unassigned_names(source: str) -> list[str]:
+    """'function: name' for every name a function of ``source`` reads but neither it (as an
+    argument or an assignment anywhere in its body), the module nor Python's builtins define."""
+    tree = ast.parse(source)
+    known = set(dir(builtins)) | {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
+                                  and isinstance(n.ctx, ast.Store) and _at_module_level(tree, n)}
+    known |= {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    known |= {(a.asname or a.name).split(".")[0] for n in tree.body
+              if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+    problems = []
+    for fn in (n for n in tree.body if isinstance(n, ast.FunctionDef)):
+        local = {a.arg for a in ast.walk(fn.args) if isinstance(a, ast.arg)}
+        local |= {n.id for n in ast.walk(fn)
+                  if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        problems += sorted({f"{fn.name}: {n.id}" for n in ast.walk(fn) if isinstance(n, ast.Name)
+                            and isinstance(n.ctx, ast.Load) and n.id not in local | known})
+    return problems
+
+
+def _at_module_level(tree, name_node) -> bool:
+    return any(name_node in ast.walk(n) for n in tree.body
+               if isinstance(n, (ast.Assign, ast.AnnAssign)))
 
 
 def split(network, point: dict) -> tuple[dict, dict, list]:
@@ -79,7 +107,8 @@ def central_differences(module, params: dict, data: dict) -> tuple[dict, dict]:
     grads, bounds = {}, {}
     for name, value in params.items():
         h = _step(value)
-        f = [float(module.loss(dict(params, **{name: value + k * h}), data)) for k in (2, 1, -1, -2)]
+        f = [float(module.loss(dict(params, **{name: value + k * h}), data))
+             for k in (2, 1, -1, -2)]
         grads[name] = (-f[0] + 8 * f[1] - 8 * f[2] + f[3]) / (12 * h)
         bounds[name] = 20 * EPS * max(1.0, *map(abs, f)) / h
     return grads, bounds
@@ -129,32 +158,42 @@ def describe(point: dict) -> str:
     return f"at {text[:150]}{'...' if len(text) > 150 else ''}"
 
 
-def check_case(case) -> None:
-    """Every check of one case at every point; raises ``PeerFailure`` listing all problems."""
+def run_case(case, check) -> None:
+    """check(report, network, module, point) at every point of a case, after building it as a
+    user would; raises ``PeerFailure`` listing all problems found."""
     report = Report(case)
     built = call(report, "building", build, case)
     if built is not None:
         network, module = built
+        for problem in unassigned_names(module.__deltaprop_source__):
+            report.add("in the generated module", f"{problem} is read but never assigned")
         for point in case.points:
-            check_point(report, network, module, point)
+            check(report, network, module, point)
     report.raise_if_any()
+
+
+def check_case(case) -> None:
+    """Every comparison of a peer case at every point (``check_point``)."""
+    run_case(case, check_point)
+
+
+def check_singular(case) -> None:
+    """A singular-point case: every function runs and gives exactly ``case.known``."""
+    run_case(case, check_singular_point)
 
 
 def check_point(report: Report, network, module, point: dict) -> None:
     where = describe(point)
     params, data, samples = split(network, point)
-    want_loss, want_grads, want_losses = reference(network, samples)
     names = [p.name for p in network.params]
-    check_values(report, where, module, params, data, want_loss, want_losses)
     result = call(report, where, module.gradients, params, data)
     naive = call(report, where, module.gradients_naive, params, data)
+    if report.case.sympy_reference:
+        check_against_sympy(report, where, network, module, (params, data, samples), result)
+    check_loss_is_mean_of_forward(report, where, (module, network.loss_symbol.name), params, data)
     if result is not None:
         loss, grads = result
-        report.compare(where, "gradients() loss vs 30-digit SymPy", float(loss), want_loss, REL_LOSS)
-        slack = 1e-12 * max(1.0, abs(want_loss))
-        for n in names:
-            report.compare(where, f"dL/d{n} vs 30-digit SymPy diff", float(grads[n]),
-                           want_grads[n], REL_SYMPY, slack)
+        slack = 1e-12 * max(1.0, abs(float(loss)))
         check_central_differences(report, where, module, params, data, grads, names)
         if naive is not None:
             for n in names:
@@ -163,22 +202,65 @@ def check_point(report: Report, network, module, point: dict) -> None:
     check_known(report, where, point, result)
 
 
-def check_values(report, where, module, params, data, want_loss, want_losses) -> None:
-    loss = call(report, where, module.loss, params, data)
+def check_against_sympy(report, where, network, module, point, result) -> None:
+    """loss(), forward() and gradients() against SymPy's diff of the inlined loss, 30 digits."""
+    params, data, samples = point
+    want_loss, want_grads, want_losses = reference(network, samples)
+    check_values(report, where, (module, network.loss_symbol.name), (params, data),
+                 (want_loss, want_losses))
+    check_worked_example(report, where, network, samples, want_grads)
+    if result is None:
+        return
+    loss, grads = result
+    report.compare(where, "gradients() loss vs 30-digit SymPy", float(loss), want_loss, REL_LOSS)
+    slack = 1e-12 * max(1.0, abs(want_loss))
+    for n, want in want_grads.items():
+        report.compare(where, f"dL/d{n} vs 30-digit SymPy diff", float(grads[n]), want,
+                       REL_SYMPY, slack)
+
+
+def worked_example(network, samples: list) -> dict:
+    """Mean over the samples of the δ program evaluated in Python floats by the symbolic layer
+    (``symbolic.evaluate``), as `deltaprop derive --at` and `graph --at` do."""
+    derivation = derive_delta(network)
+    grads = {p.name: [] for p in derivation.gradient}
+    for sample in samples:
+        values = run(derivation.program, run(network.forward, symbols_of(network, sample)))
+        for p, g in derivation.gradient.items():
+            grads[p.name].append(values[g])
+    return {k: math.fsum(v) / len(v) for k, v in grads.items()}
+
+
+def check_worked_example(report, where, network, samples, want_grads) -> None:
+    got = call(report, where, worked_example, network, samples)
+    for n, want in (want_grads.items() if got is not None else ()):
+        report.compare(where, f"worked example (symbolic.evaluate of the δ program) dL/d{n} vs "
+                       "30-digit SymPy diff", got[n], want, REL_SYMPY, 1e-12)
+
+
+def check_values(report, where, module_and_loss_name, arguments, wanted) -> None:
+    """loss() and forward()'s per-sample loss against the reference values."""
+    (module, name), (want_loss, want_losses) = module_and_loss_name, wanted
+    loss = call(report, where, module.loss, *arguments)
     if loss is not None:
         report.compare(where, "loss() vs 30-digit SymPy", float(loss), want_loss, REL_LOSS, 1e-15)
-    values = call(report, where, module.forward, params, data)
+    values = call(report, where, module.forward, *arguments)
     if values is not None:
-        name = module_loss_name(module)
         per_sample = np.asarray(values[name], dtype=float)
         for i, want in enumerate(want_losses):
             report.compare(where, f"forward()[{name!r}][{i}] vs 30-digit SymPy",
                            float(per_sample[i]), want, REL_LOSS, 1e-15)
 
 
-def module_loss_name(module) -> str:
-    """The key of the per-sample loss in forward(): the loss node (the last of NODES)."""
-    return module.NODES[-1]
+def check_loss_is_mean_of_forward(report, where, module_and_loss_name, params, data) -> None:
+    """loss() equals the batch mean of forward()'s per-sample loss (no reference needed)."""
+    module, name = module_and_loss_name
+    loss = call(report, where, module.loss, params, data)
+    values = call(report, where, module.forward, params, data)
+    if loss is not None and values is not None:
+        per_sample = [float(v) for v in np.asarray(values[name], dtype=float)]
+        report.compare(where, f"loss() vs the mean of forward()[{name!r}]", float(loss),
+                       math.fsum(per_sample) / len(per_sample), REL_LOSS, 1e-15)
 
 
 def check_central_differences(report, where, module, params, data, grads, names) -> None:
@@ -192,35 +274,27 @@ def check_central_differences(report, where, module, params, data, grads, names)
 
 
 def check_known(report, where, point, result) -> None:
-    if report.case.known is None:
+    if report.case.known is None or result is None:
         return
     rel, absolute = report.case.known_tol
-    if result is None:
-        return
     for key, want in report.case.known(point).items():
         got = float(result[0]) if key == "loss" else float(result[1][key])
         report.compare(where, f"{'loss' if key == 'loss' else 'dL/d' + key} vs the stated value",
                        got, float(want), rel, absolute)
 
 
-def check_singular(case) -> None:
-    """A singular-point case: every function runs and gives exactly ``case.known``."""
-    report = Report(case)
-    built = call(report, "building", build, case)
-    if built is not None:
-        network, module = built
-        for point in case.points:
-            where = describe(point)
-            params, data, _ = split(network, point)
-            want = case.known(point)
-            for fn in (module.gradients, module.gradients_naive):
-                result = call(report, where, fn, params, data)
-                if result is not None:
-                    compare_exactly(report, where, fn.__name__, result, want)
-            loss = call(report, where, module.loss, params, data)
-            if loss is not None:
-                report.compare(where, "loss()", float(loss), want["loss"], 1e-15)
-    report.raise_if_any()
+def check_singular_point(report: Report, network, module, point: dict) -> None:
+    where = describe(point)
+    params, data, _ = split(network, point)
+    want = report.case.known(point)
+    for fn in (module.gradients, module.gradients_naive):
+        result = call(report, where, fn, params, data)
+        if result is not None:
+            compare_exactly(report, where, fn.__name__, result, want)
+    loss = call(report, where, module.loss, params, data)
+    if loss is not None:
+        report.compare(where, "loss()", float(loss), want["loss"], 1e-15)
+    call(report, where, module.forward, params, data)
 
 
 def compare_exactly(report, where, name, result, want) -> None:

@@ -46,14 +46,16 @@ def main() -> None:
     total = sum(len(v) for v in groups.values())
     print(f"# Peer suite failures (branch peer-suite, commit {commit})\n")
     print(f"{total} of {len(CASES) + len(SINGULAR)} cases fail ({len(CASES)} peer cases, "
-          f"{len(SINGULAR)} singular-point cases). Run: `python -m pytest -q tests/test_peer_suite.py`; "
+          f"{len(SINGULAR)} singular-point cases). "
+          "Run: `python -m pytest -q tests/test_peer_suite.py`; "
           "regenerate this list: `cd tests && python -m peer.failures`.\n")
     for name, items in sorted(groups.items(), key=lambda kv: -len(kv[1])):
         print(f"## {name} ({len(items)} cases)\n")
         for case, first, count in items:
             first = first.replace(f"{case.id} [{case.source}] ", "", 1)
             formula = case.spec.strip().split("\n")[-1]
-            print(f"- `{case.id}` — `{formula}` — {case.source}\n  ({count} problem(s)) {first}")
+            print(f"- `{case.id}` — `{formula}` — {case.source}\n"
+                  f"  ({count} problem(s)) {first}")
         print()
 
 
