@@ -75,7 +75,8 @@ def mlp(sizes: Sequence[int], activation: str = "sigmoid", loss: str = "squared"
     ``activation`` applies to hidden layers.  The output layer depends on ``loss``:
     ``squared`` applies the same activation and ½Σ_k(a_k − t_k)² (the seeds' convention);
     ``bce`` uses sigmoid outputs and binary cross-entropy written stably as
-    softplus(z) − t·z; ``softmax-ce`` uses softmax outputs and categorical cross-entropy
+    t·softplus(−z) + (1 − t)·softplus(z) (no cancellation when the
+    prediction is confident and right); ``softmax-ce`` uses softmax outputs and categorical cross-entropy
     written as Σ_k t_k (logsumexp(z) − z_k).
     """
     sizes = list(sizes)
@@ -107,7 +108,7 @@ def _output_loss(state: Layers, loss: str, zs, outs, ts, depth: int) -> sp.Expr:
     if loss == "squared":
         return sp.Add(*[(a - t) ** 2 for a, t in zip(outs, ts)]) / 2
     if loss == "bce":
-        return sp.Add(*[softplus(z) - t * z for z, t in zip(zs, ts)])
+        return sp.Add(*[t * softplus(-z) + (1 - t) * softplus(z) for z, t in zip(zs, ts)])
     s = sp.Symbol(f"s{depth}")
     state.equations.append((s, logsumexp(*zs)))
     for k, z in enumerate(zs, 1):

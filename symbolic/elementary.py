@@ -33,7 +33,7 @@ def canonical(equations, loss_symbol: sp.Symbol, loss: sp.Expr, taken: set[str]
 
 def _simplest(rhs: sp.Expr, written: sp.Expr) -> sp.Expr:
     """``rhs`` or, where recognition changed it, its expansion if that is cheaper
-    (t·(softplus(z) − z) + (1 − t)·softplus(z) → softplus(z) − t·z)."""
+    (an expanded product of recognised pieces that costs fewer operations)."""
     if rhs == written or rhs.is_Atom or _size(rhs) > 64:
         return rhs
     expanded = sp.expand(rhs)

@@ -34,6 +34,11 @@ def evaluate(expr: sp.Expr, values: Mapping[sp.Symbol, float]) -> float:
         z = evaluate(expr.args[0], values)
         h0 = float(expr.args[1]) if len(expr.args) > 1 else 0.5
         return 1.0 if z > 0 else 0.0 if z < 0 else h0
+    if isinstance(expr, sp.Piecewise):
+        for e, c in expr.args:
+            if _truth(c, values):
+                return evaluate(e, values)
+        return float("nan")
     func = _FUNCTIONS.get(type(expr))
     if func is None:
         raise NotImplementedError(f"no float rule for {type(expr).__name__}")
@@ -59,3 +64,17 @@ def run(program: Program, values: Mapping[sp.Symbol, float]) -> dict[sp.Symbol, 
 def point(network, values: Mapping) -> dict[sp.Symbol, float]:
     """Map names or symbols to floats, keyed by the network's symbols."""
     return {(network.symbol(k) if isinstance(k, str) else k): float(v) for k, v in values.items()}
+
+
+def _truth(cond, values):
+    if cond is sp.true or cond == True:  # noqa: E712
+        return True
+    if cond is sp.false:
+        return False
+    if isinstance(cond, sp.And):
+        return all(_truth(c, values) for c in cond.args)
+    if isinstance(cond, sp.Or):
+        return any(_truth(c, values) for c in cond.args)
+    ops = {sp.Eq: lambda a, b: a == b, sp.Ne: lambda a, b: a != b, sp.Gt: lambda a, b: a > b,
+           sp.Lt: lambda a, b: a < b, sp.Ge: lambda a, b: a >= b, sp.Le: lambda a, b: a <= b}
+    return ops[type(cond)](evaluate(cond.lhs, values), evaluate(cond.rhs, values))

@@ -23,13 +23,12 @@ RECOGNISED = (
     ("log(1 + exp(z))", "softplus(z)"),
     ("log(exp(z1) + ... + exp(zk))", "logsumexp(z1, ..., zk)"),
     ("exp(zi)/(exp(z1) + ... + exp(zk))", "exp(zi − logsumexp(z1, ..., zk))  (softmax)"),
-    ("log(σ(z)), log(1 − σ(z))", "z − softplus(z), −softplus(z)"),
-    ("softplus(−z)", "softplus(z) − z"),
+    ("log(σ(z)), log(1 − σ(z))", "−softplus(−z), −softplus(z)"),
     ("log(exp(u))", "u"),
     ("Max(0, z)", "relu(z)"),
 )
 
-_SIGNS = (sp.exp, sp.log, sp.Max, sigmoid, softplus, sp.Pow)
+_SIGNS = (sp.exp, sp.log, sp.Max, sigmoid, sp.Pow)
 
 
 def recognise(expr: sp.Expr, nodes: dict | None = None) -> sp.Expr:
@@ -196,15 +195,8 @@ def _without(factors, *drop):
     return kept
 
 
-def _softplus_rule(r: _Recogniser, expr: softplus):
-    """softplus(−u) = softplus(u) − u: one argument sign, so both halves of a cross-entropy
-    share one softplus (t·sp(−z) + (1 − t)·sp(z) = sp(z) − t·z)."""
-    arg = expr.args[0]
-    return softplus(-arg) + arg if arg.could_extract_minus_sign() else None
-
-
 _RULES = {sp.Pow: (_pow_rule,), sp.log: (_log_rule,), sp.Max: (_max_rule,), sp.Add: (_add_rule,),
-          sp.Mul: (_mul_rule,), softplus: (_softplus_rule,)}
+          sp.Mul: (_mul_rule,)}
 
 
 def _rules_for(expr):

@@ -63,10 +63,24 @@ def inlined_size(network: Network) -> int:
     that node's size: the tree SymPy would build, which is exponential in depth.
     """
     size: dict[sp.Symbol, int] = {}
+    sums: set = set()
     for a in network.forward:
         uses = Counter(s for s in sp.preorder_traversal(a.rhs) if s in size)
-        size[a.lhs] = count_expr(a.rhs).total + sum(n * size[s] for s, n in uses.items())
+        size[a.lhs] = (count_expr(a.rhs).total - _negated_sums(a.rhs, sums)
+                       + sum(n * size[s] for s, n in uses.items()))
+        if a.rhs.is_Add:
+            sums.add(a.lhs)
     return size[network.loss_symbol]
+
+
+def _negated_sums(expr: sp.Expr, sums: set, in_sum: bool = False) -> int:
+    """Negations −z of a sum node z outside a sum: inlined, SymPy distributes them (−b − w·h),
+    so the one operation ``count_expr`` gives them disappears."""
+    if expr.is_Atom:
+        return 0
+    if expr.is_Mul and len(expr.args) == 2 and expr.args[0] == -1 and expr.args[1] in sums:
+        return 0 if in_sum else 1
+    return sum(_negated_sums(a, sums, expr.is_Add) for a in expr.args)
 
 
 def inlined_loss(network: Network) -> sp.Expr:

@@ -45,11 +45,11 @@ def seed_222(written: bool):
     ((sp.exp(2 * z) - 1) / (sp.exp(2 * z) + 1), sp.tanh(z)),
     (2 / (1 + sp.exp(-2 * z)) - 1, sp.tanh(z)),
     (sp.log(1 + sp.exp(z)), softplus(z)),
-    (sp.log(1 + sp.exp(-z)), softplus(z) - z),          # softplus(−z) = softplus(z) − z
+    (sp.log(1 + sp.exp(-z)), softplus(-z)),
     (z / (1 + sp.exp(-z)), z * sigmoid(z)),
     (sp.log(sp.exp(a) + sp.exp(b) + sp.exp(c)), logsumexp(a, b, c)),
     (sp.exp(a) / (sp.exp(a) + sp.exp(b)), sp.exp(a - logsumexp(a, b))),
-    (sp.log(1 / (1 + sp.exp(-z))), z - softplus(z)),
+    (sp.log(1 / (1 + sp.exp(-z))), -softplus(-z)),
     (sp.log(1 - 1 / (1 + sp.exp(-z))), -softplus(z)),
     (sp.Max(0, z), relu(z)),
     (sp.exp(z) * z, sp.exp(z) * z),                       # not a form: unchanged
@@ -62,7 +62,7 @@ def test_logs_see_through_nodes():
     y, s = sp.symbols("y s", real=True)
     nodes = {y: sigmoid(z), s: sp.exp(a - logsumexp(a, b))}
     bce = -(t * sp.log(y) + (1 - t) * sp.log(1 - y))
-    assert sp.expand(recognise(bce, nodes)) == softplus(z) - t * z
+    assert recognise(bce, nodes) == t * softplus(-z) + (1 - t) * softplus(z)
     assert recognise(sp.log(s), nodes) == a - logsumexp(a, b)
 
 
