@@ -188,30 +188,12 @@ def _translate(line: Line, code: str, limits: Limits) -> tuple[str, list[int]]:
         for tok in tokenize.generate_tokens(io.StringIO(body).readline):
             if tok.start[0] != 1:
                 break
-            col = tok.start[1]
-            if tok.type == tokenize.STRING:
-                prefix = tok.string.split(tok.string[-1])[0].lower()
-                kind = "f-strings" if "f" in prefix else "strings"
-                raise line.error(indent + col, f"{kind} are not allowed", len(tok.string))
-            if tok.type == tokenize.ERRORTOKEN and not tok.string.isspace():
-                what = ("strings are not allowed" if tok.string[:1] in "'\""
-                        else f"unexpected character {tok.string!r}")
-                raise line.error(indent + col, what)
-            if (tok.type == tokenize.NAME
-                    and unicodedata.normalize("NFKC", tok.string) != tok.string):
-                raise line.error(indent + col, f"name {tok.string!r} is not in Unicode normal "
-                                 "form (NFKC)", len(tok.string))
-            if tok.type == tokenize.OP and tok.string in "([{":
-                depth += 1
-                if depth > limits.depth:
-                    raise line.error(indent + col, f"nested too deeply (more than {limits.depth} "
-                                     "levels of brackets)")
-            elif tok.type == tokenize.OP and tok.string in ")]}":
-                depth -= 1
+            _check_token(line, tok, indent)
+            depth = _bracket_depth(line, tok, indent, depth, limits)
             if tok.type == tokenize.OP and tok.string in ("^", "^="):
-                pieces.append(body[pos:col])
+                col = tok.start[1]
+                pieces += [body[pos:col], "**" + tok.string[1:]]
                 cols.extend(range(indent + pos, indent + col))
-                pieces.append("**" + tok.string[1:])
                 cols.extend([indent + col] * (1 + len(tok.string)))
                 pos = tok.end[1]
     except (tokenize.TokenError, SyntaxError):
@@ -219,6 +201,34 @@ def _translate(line: Line, code: str, limits: Limits) -> tuple[str, list[int]]:
     pieces.append(body[pos:])
     cols.extend(range(indent + pos, indent + len(body) + 1))
     return "".join(pieces), cols
+
+
+def _check_token(line: Line, tok, indent: int) -> None:
+    """Strings, stray characters and names not in NFKC are refused at their column."""
+    col = indent + tok.start[1]
+    if tok.type == tokenize.STRING:
+        prefix = tok.string.split(tok.string[-1])[0].lower()
+        kind = "f-strings" if "f" in prefix else "strings"
+        raise line.error(col, f"{kind} are not allowed", len(tok.string))
+    if tok.type == tokenize.ERRORTOKEN and not tok.string.isspace():
+        what = ("strings are not allowed" if tok.string[:1] in "'\""
+                else f"unexpected character {tok.string!r}")
+        raise line.error(col, what)
+    if tok.type == tokenize.NAME and unicodedata.normalize("NFKC", tok.string) != tok.string:
+        raise line.error(col, f"name {tok.string!r} is not in Unicode normal form (NFKC)",
+                         len(tok.string))
+
+
+def _bracket_depth(line: Line, tok, indent: int, depth: int, limits: Limits) -> int:
+    """The bracket depth after ``tok``; too deep is an error at the bracket."""
+    if tok.type != tokenize.OP:
+        return depth
+    if tok.string in "([{":
+        if depth + 1 > limits.depth:
+            raise line.error(indent + tok.start[1], f"nested too deeply (more than "
+                             f"{limits.depth} levels of brackets)")
+        return depth + 1
+    return depth - 1 if tok.string in ")]}" else depth
 
 
 #: Lines longer than this are parsed on a helper thread with a large stack (see ``_parse``).
