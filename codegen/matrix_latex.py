@@ -7,8 +7,7 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
 from .latex import math_name
-from symbolic.matrix.ops import join_terms
-from symbolic.matrix.text import precedence_of
+from symbolic.matrix.text import MatrixSums, precedence_of
 
 FUNCTION_TEX = {"sigmoid": r"\sigma", "tanh": r"\tanh", "exp": r"\exp", "log": r"\log",
                 "sin": r"\sin", "cos": r"\cos"}  # others: \operatorname{name}
@@ -26,7 +25,7 @@ def symbol_tex(name: str) -> str:
     return name if re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", name) else math_name(name)
 
 
-class MatrixLatexPrinter(LatexPrinter):
+class MatrixLatexPrinter(MatrixSums, LatexPrinter):
     """SymPy's LaTeX printer, taught the matrix-level operations of ``symbolic.matrix``."""
 
     def parenthesize(self, item, level, is_neg=False, strict=False):
@@ -52,18 +51,8 @@ class MatrixLatexPrinter(LatexPrinter):
         plain = getattr(expr, "is_symbol", False) and "^" not in text and "_" not in text
         return text if plain else rf"\left({text}\right)"
 
-    def _print_MatAdd(self, expr):
-        return join_terms(expr, lambda term, negative: (self.parenthesize(term, 50) if negative
-                                                        else self._print(term)))
-
     def _print_MatMul(self, expr):
-        coeff, factors = expr.as_coeff_matrices()
-        body = " ".join(self.parenthesize(f, 50) for f in factors)
-        if coeff == 1:
-            return body
-        if coeff == -1:
-            return f"-{body}"
-        return rf"{self._print(coeff)} \, {body}"
+        return self.scaled_product(expr, " ", lambda c, body: rf"{c} \, {body}")
 
     def _print_Transpose(self, expr):
         return rf"{self._base(expr.arg)}^{{\top}}"

@@ -26,6 +26,22 @@ def power_text(base: tuple[str, int], n, sqrt: str, power: str, exponent) -> tup
     return f"{wrap(base, ATOM)}{power}{exponent(n)}", POWER
 
 
+class MatrixSums:
+    """``_print_MatAdd`` and the product of a coefficient and matrices, for matrix printers."""
+
+    def _print_MatAdd(self, expr):
+        return join_terms(expr, lambda term, negative: (self.parenthesize(term, 50) if negative
+                                                        else self._print(term)))
+
+    def scaled_product(self, expr, sep: str, scaled) -> str:
+        """c·F1·F2… joined by ``sep``; ``scaled(c, body)`` prints a coefficient other than ±1."""
+        coeff, factors = expr.as_coeff_matrices()
+        body = sep.join(self.parenthesize(f, 50) for f in factors)
+        if coeff in (1, -1):
+            return body if coeff == 1 else f"-{body}"
+        return scaled(self._print(coeff), body)
+
+
 def precedence_of(item) -> int:
     """SymPy's precedence levels for matrix expressions, without SymPy's ``precedence``
     (which negates a product to test its sign: a slow ``doit`` per call)."""
@@ -38,7 +54,7 @@ def precedence_of(item) -> int:
     return 1000
 
 
-class MatrixMathPrinter(StrPrinter):
+class MatrixMathPrinter(MatrixSums, StrPrinter):
     """SymPy's str printer with ⊙ for Hadamard products, ᵀ, · and 1 for the ones matrix."""
 
     def parenthesize(self, item, level, strict=False):
@@ -56,17 +72,7 @@ class MatrixMathPrinter(StrPrinter):
         return f"{self.parenthesize(base, 100)}^∘{n}"
 
     def _print_MatMul(self, expr):
-        coeff, factors = expr.as_coeff_matrices()
-        body = "·".join(self.parenthesize(f, 50) for f in factors)
-        if coeff == 1:
-            return body
-        if coeff == -1:
-            return f"-{body}"
-        return f"({self._print(coeff)})·{body}"
-
-    def _print_MatAdd(self, expr):
-        return join_terms(expr, lambda term, negative: (self.parenthesize(term, 50) if negative
-                                                        else self._print(term)))
+        return self.scaled_product(expr, "·", lambda c, body: f"({c})·{body}")
 
     def _print_Transpose(self, expr):
         return f"{self.parenthesize(expr.arg, 100)}ᵀ"
