@@ -7,14 +7,11 @@ from pathlib import Path
 import pytest
 
 from deltaprop.cli import main
+from cli import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_cli(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_info_seed_121(capsys):

@@ -8,20 +8,14 @@ from pathlib import Path
 import pytest
 
 from deltaprop.cli import main
+from cli import one_line_error, run_cli as run  # noqa: F401 (other tests import them from here)
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_NET = ROOT / "examples" / "seed-121.net"
 
 
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
-def one_line_error(code, err, *words):
-    assert code == 2 and err.startswith("deltaprop: error: ") and err.count("\n") == 1, err
-    assert "Traceback" not in err and all(w in err for w in words), err
 
 
 def files_under(folder: Path) -> list[str]:

@@ -7,14 +7,11 @@ import sys
 import pytest
 
 from deltaprop.cli import main
+from cli import run_cli
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def run_cli(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_derive_to_stdout_defaults_to_latex(capsys):

@@ -29,6 +29,7 @@ from codegen.document import comment_text, md_code, shell_word, tex_escape
 from codegen.dot import (MAX_LAYOUT_EDGES, derivation_dot, dot_id, edge_count, graph_dot,
                           render)
 from codegen.latex import TextbookLatexPrinter, visible
+from cli import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = (ROOT / "examples" / "seed-121.net").read_text()
@@ -45,10 +46,6 @@ HOSTILE_NAMES = ["a\nb", "a\x00b", 'a"b', "a\\", "a\\b\"c'd", "\\N", "a-->b", "a
                  "a\u2028b", "中文", "δ1", "é", "<b>&amp;", "a|b", "a`b", "", " ", "\ud800"]
 
 
-def run_cli(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def compile_tex(folder: Path, text: str, name: str = "doc") -> str:
