@@ -27,6 +27,7 @@ from symbolic.evaluate import evaluate, run
 from .latex import TextbookLatexPrinter, visible, visual_width
 from symbolic.naive import ChainPath, DEFAULT_PATH_LIMIT, count_path_terms, derive_naive
 from symbolic.network import Network
+from symbolic.wording import plural
 
 MAX_WEIGHTS = 16        # more parameters than this: one representative weight per layer
 MAX_PATH_TERMS = 64     # more chain-rule terms in all than this: representatives too
@@ -276,8 +277,8 @@ class Derivation:
         sec.blocks += self.loss_expression_note()
         if self.requested is None and self.large:
             sec.blocks.append(Text([
-                f"The network has {len(net.params):,} parameters and {self.path_terms:,} "
-                "path products in all, so one representative weight per layer is derived here: ",
+                f"The network has {plural(len(net.params), 'parameter')} and "
+                f"{plural(self.path_terms, 'path product')} in all, so one representative weight per layer is derived here: ",
                 *self.names(self.weights),
                 ". The others follow the same pattern with other indices; the shared δ terms "
                 "below give every gradient."]))
@@ -383,7 +384,7 @@ class Derivation:
                                    keep_order=True)
         if len(params) < len(net.params):
             sec.blocks.append(Text([f"and likewise for the other "
-                                    f"{len(net.params) - len(params):,} parameters."]))
+                                    f"{plural(len(net.params) - len(params), 'parameter')}."]))
         sec.blocks.append(self.reuse_table(shown))
         return sec
 
@@ -478,7 +479,7 @@ class Derivation:
         sec.blocks.append(Text([
             "Operations to evaluate each program once, the forward values given (an addition, "
             "multiplication, division or function call counts one). Naive: every weight's "
-            f"chain-rule sum on its own, {costs.paths:,} path products in all. Shared δ: one "
+            f"chain-rule sum on its own, {plural(costs.paths, 'path product')} in all. Shared δ: one "
             "reverse sweep."]))
         rows = [(["forward pass"], costs.forward), (["naive backward"], costs.naive),
                 (["shared-δ backward"], costs.delta)]
