@@ -1,6 +1,7 @@
-"""Code generation: stand-alone NumPy backprop modules from networks, via Jinja2 templates.
+"""Code generation: stand-alone backprop modules from networks, via Jinja2 templates.
 
-``generate_module(network)`` dispatches on the network's type through ``EMITTERS``;
+``generate_module(network, backend)`` dispatches on the network's type through ``EMITTERS``,
+for the backend ``numpy`` (default), ``python`` or ``array-api`` (``codegen.backends``);
 ``load_module`` imports the result and ``check_gradients`` compares it with central
 differences and with ``gradients_naive``.
 """

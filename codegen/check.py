@@ -109,6 +109,9 @@ def check_gradients(module, network=None, batch: int = 16, seed: int = 0, direct
     """Compare ``module.gradients`` with central differences of ``module.loss`` along random
     unit directions in the space of all parameters (floats or arrays), with
     ``gradients_naive``, and its loss with ``module.loss``; scalar and matrix modules alike."""
+    from .backend_check import as_numpy_contract  # python / array-api modules (issue 15)
+
+    module = as_numpy_contract(module)
     params, data, loss, grads, points = live_point(module, finite_point, batch, seed)
     g = {n: np.asarray(grads[n], dtype=np.float64) for n in module.PARAMS}
     g_norm = float(np.sqrt(sum(np.sum(v ** 2) for v in g.values())))

@@ -1,7 +1,8 @@
 """Golden files: everything generated for the built-in examples, kept in ``generated/``.
 
 One mechanism for every artefact: the generated modules (``seed_121.py``, the ``layers:``
-examples) and the derivations (``seed-121.tex``, ``.md``, ``.dot``, derived at the example's
+examples; ``seed_121_python.py`` and ``seed_121_array_api.py`` for the other backends) and the
+derivations (``seed-121.tex``, ``.md``, ``.dot``, derived at the example's
 own point with one step of η = 0.5).  ``differences`` regenerates them in memory and returns a
 unified diff per file that differs, is missing, or is stale (in ``generated/`` but no longer
 produced).  ``python -m codegen.golden`` prints the diffs; ``--update`` rewrites the folder
@@ -27,14 +28,18 @@ from .steps import module_filename
 #: Matrix-level networks whose generated modules are golden too.
 MATRIX_EXAMPLES = ("layers:2-3-2:sigmoid:squared", "layers:4-8-3:relu:softmax-ce")
 LEARNING_RATE = 0.5
+#: Backends besides NumPy whose modules are golden too, and those that take matrix networks.
+OTHER_BACKENDS = ("python", "array-api")
+MATRIX_BACKENDS = ("array-api",)
 GOLDEN_DIR = Path(__file__).resolve().parent.parent / "generated"
 UPDATE_COMMAND = "python -m pytest --update-golden (or: python -m codegen.golden --update)"
 
 
 def golden_modules() -> dict[str, str]:
-    """{file name: module source} for every built-in example and matrix example."""
+    """{file name: module source} for every built-in example and matrix example, on every
+    backend."""
     networks = [builtin(name) for name in EXAMPLES] + [parse_layers(s) for s in MATRIX_EXAMPLES]
-    return {module_filename(n): generate_module(n) for n in networks}
+    return {**{module_filename(n): generate_module(n) for n in networks}, **backend_modules()}
 
 
 def golden_derivations() -> dict[str, str]:
@@ -46,6 +51,20 @@ def golden_derivations() -> dict[str, str]:
         files[f"{name}.md"] = derivation.markdown()
         files[f"{name}.dot"] = derivation_dot(derivation)
     return files
+
+
+def backend_modules() -> dict[str, str]:
+    """{``seed_121_python.py``, ...: source} for the other backends (issue 15): every built-in
+    example for ``python`` and ``array-api``, the matrix examples for ``array-api``."""
+    out = {}
+    for backend in OTHER_BACKENDS:
+        networks = [builtin(name) for name in EXAMPLES]
+        if backend in MATRIX_BACKENDS:
+            networks += [parse_layers(spec) for spec in MATRIX_EXAMPLES]
+        for network in networks:
+            suffix = "_" + backend.replace("-", "_")
+            out[module_filename(network)[:-3] + suffix + ".py"] = generate_module(network, backend)
+    return out
 
 
 def golden_files() -> dict[str, str]:

@@ -8,14 +8,15 @@ from pathlib import Path
 from types import ModuleType
 
 
-def load_module(network_or_source) -> ModuleType:
-    """The generated module of a network (or of module source text), imported."""
+def load_module(network_or_source, backend: str | None = None) -> ModuleType:
+    """The generated module of a network (for ``backend``; default NumPy) or of module source
+    text, imported."""
     if isinstance(network_or_source, str):
         source = network_or_source
     else:
         from .generate import generate_module
 
-        source = generate_module(network_or_source)
+        source = generate_module(network_or_source, backend)
     digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
     name = f"deltaprop_generated_{digest}"
     with tempfile.TemporaryDirectory(prefix="deltaprop-") as folder:

@@ -6,9 +6,14 @@ units × B; the array is stored transposed, B × units).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable
+
 from symbolic.version import __version__
 from symbolic.matrix import MatrixNetwork, derive_matrix
 
+from . import array_api_matrix
+from .backends import backend
 from .matrix_printer import ONES, MatrixPrinter
 from .matrix_statements import Statements
 from .naming import RESERVED, Namer
@@ -41,24 +46,44 @@ HELPERS = {
 }
 
 
-def generate_matrix_module(network: MatrixNetwork) -> str:
-    """The module's source text (deterministic)."""
+@dataclass(frozen=True)
+class MatrixLayout:
+    """What a backend changes in a matrix module: printer, helpers, in-place rewrites, set-up."""
+
+    printer: type
+    helpers: dict
+    in_place: bool
+    setup: Callable
+    import_line: str
+    library: str
+    name: str
+    tag: str = ""        # " (backend NAME)" in the header, "" for the default backend
+    option: str = ""     # " --backend NAME" in the regeneration command
+
+
+def generate_matrix_module(network: MatrixNetwork, target=None) -> str:
+    """The module's source text (deterministic) for ``target`` (``codegen.backends``)."""
+    layout = matrix_layout(backend() if target is None else target)
     derivation = derive_matrix(network)
     names = _names(network, derivation)
-    statements = Statements(MatrixPrinter(network, names), names, _reshapes(network, derivation))
+    statements = Statements(layout.printer(network, names), names, _reshapes(network, derivation))
+    in_place = layout.in_place
     forward, _ = statements.forward(network.forward)
-    fast_forward, steps = statements.forward(network.forward, readers=derivation.program)
+    fast_forward, steps = statements.forward(network.forward,
+                                             readers=derivation.program if in_place else None)
     returned = list(derivation.gradient.values())
-    backward = statements.backward(derivation.program, steps, returned, in_place=True)
+    backward = statements.backward(derivation.program, steps, returned, in_place=in_place)
     loss_needs = _closure(network.forward, network.loss_symbol)
-    naive = _naive_chains(network, derivation, statements, names)
+    naive = _naive_chains(network, derivation, statements, names, in_place)
     loss_lines, _ = statements.forward([(l, r) for l, r in network.forward if l in loss_needs])
     code = "\n".join(forward + fast_forward + backward + loss_lines
                      + [l for _, ls in naive for l in ls])
-    helpers = [text for name, text in HELPERS.items() if name + "(" in code]
-    setup = _setup(network, names)
+    helpers = [text for name, text in layout.helpers.items() if name + "(" in code]
+    setup = layout.setup(network, names)
     return render(
         "matrix_module.py.j2",
+        import_line=layout.import_line, library=layout.library,
+        backend_tag=layout.tag, backend_option=layout.option, backend_name=repr(layout.name),
         version=__version__, network_name=network.name,
         params=_tuple(p.name for p in network.params),
         inputs=_tuple(s.name for s in network.inputs),
@@ -80,12 +105,12 @@ def generate_matrix_module(network: MatrixNetwork) -> str:
     )
 
 
-def _naive_chains(network, derivation, statements, names) -> list:
+def _naive_chains(network, derivation, statements, names, in_place=True) -> list:
     """(parameter name, lines of its own unshared δ chain) for ``gradients_naive``."""
     naive = []
     for p in network.params:
         grad = derivation.gradient[p]
-        lines = statements.backward(derivation.closure(p), {}, [grad], in_place=True)
+        lines = statements.backward(derivation.closure(p), {}, [grad], in_place=in_place)
         naive.append((p.name, lines + [f"grads[{p.name!r}] = {names[grad]}"]))
     return naive
 
@@ -98,6 +123,16 @@ def _declarations(network) -> dict:
         "data_shapes": "{" + ", ".join(f"{s.name!r}: ({int(s.shape[0])},)" for s in data) + "}",
         "data_doc": " and ".join(f"``{s.name}`` (batch × {int(s.shape[0])})" for s in data),
     }
+
+
+def matrix_layout(target) -> MatrixLayout:
+    """The matrix layout of a backend; the python backend has none (one sample of floats)."""
+    if target.name not in LAYOUTS:
+        from .scalar import CodegenError
+
+        raise CodegenError(f"the {target.name} backend is for scalar networks only; matrix "
+                           f"networks have backends {', '.join(LAYOUTS)}")
+    return LAYOUTS[target.name]
 
 
 def _ones_line(network, names, lines) -> list[str]:
@@ -153,3 +188,14 @@ def _shape(network, p) -> str:
 def _tuple(items) -> str:
     items = list(items)
     return "(" + ", ".join(repr(i) for i in items) + ("," if len(items) == 1 else "") + ")"
+
+
+#: Backend name → matrix layout.
+LAYOUTS = {
+    "numpy": MatrixLayout(MatrixPrinter, HELPERS, True, _setup, "import numpy as np",
+                          "batch-major NumPy with ``@``", "numpy"),
+    "array-api": MatrixLayout(array_api_matrix.ArrayApiMatrixPrinter, array_api_matrix.HELPERS,
+                              False, array_api_matrix.setup_lines, "import array_api_compat",
+                              "batch-major, for any array API library (``@``, ``xp.sum``)",
+                              "array-api", " (backend array-api)", " --backend array-api"),
+}

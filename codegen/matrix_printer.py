@@ -179,6 +179,10 @@ class MatrixPrinter:
         z, target = (self.full(a, True)[0] for a in expr.args)
         return f"_softmax_and_cross_entropy({z}, {target})[1]", ATOM  # the loss alone
 
+    def reshape(self, code: str, shape: str) -> str:
+        """``code`` as an array of ``shape`` (code)."""
+        return f"np.reshape({code}, {shape})"
+
     def _print_Mean(self, expr, t):
         return f"{_wrap(self.full(expr.arg, True), ATOM)}.sum() / B", PRODUCT
 

@@ -34,7 +34,7 @@ class Statements:
         code_rhs = rhs if code_rhs is None else code_rhs
         code = self.printer.code(code_rhs)
         if lhs in self.reshapes and not _batch_sum_of_vector(code_rhs, self.reshapes[lhs]):
-            code = f"np.reshape({code}, {self.reshapes[lhs]})"
+            code = self.printer.reshape(code, self.reshapes[lhs])
         return f"{self.names[lhs]} = {code}  # {math_text(lhs)} = {math_text(rhs)}  [{shape_text(lhs)}]"
 
     def forward(self, assignments, readers=None) -> tuple[list, dict]:

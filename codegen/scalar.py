@@ -1,4 +1,6 @@
-"""Emit the stand-alone NumPy module of a scalar-level ``Network`` (template scalar_module.py.j2).
+"""Emit the stand-alone module of a scalar-level ``Network`` (template scalar_module.py.j2 for
+NumPy; the python and array-api backends of ``codegen.backends`` supply their own printer,
+reductions, function openings and template to the same emitter).
 
 The batch is processed in blocks of ``BLOCK`` samples so that each block's temporaries stay in
 the CPU cache; sums over the batch are ``np.dot``/``np.sum`` reductions accumulated per block.
@@ -21,11 +23,12 @@ from symbolic.naive import derive_naive
 from symbolic.passes import optimize
 from symbolic.program import Assignment
 
+from .backends import backend
 from .initial import init_bounds
 from .naming import RESERVED, Namer, identifier
 from .pricing import ShippedCost, executed_comment, program_cost
 from .rewrites import halve_sigmoid_inputs
-from .printer import HELPERS, MAX_OPERANDS, NumPyCodePrinter, chunks, grouped, number
+from .printer import MAX_OPERANDS, chunks, grouped, number
 from .templates import render
 
 #: Samples per block: 8192 float64 = 64 KiB per temporary, in cache and below glibc's 128 KiB
@@ -54,14 +57,15 @@ class BlockedFunction:
 class ScalarEmitter:
     """Everything one module needs, printed with one ``Namer`` and one printer."""
 
-    def __init__(self, network: Network):
+    def __init__(self, network: Network, target=None):
         self.original = network
         self.network = network
-        self.namer = Namer(RESERVED)
+        self.target = backend() if target is None else target   # codegen.backends
+        self.namer = Namer(RESERVED | self.target.reserved)
         valid_first = sorted(self.network.symbols, key=lambda s: identifier(s.name) != s.name)
         for s in valid_first:            # names that are already identifiers stay unchanged
             self.namer(s, s.name)
-        self.printer = NumPyCodePrinter(_NameMap(self.namer))
+        self.printer = self.target.printer(_NameMap(self.namer))
         self._lines: dict = {}
         self.notes: dict = {}            # symbol -> its comment, for rewritten lines
         data = set(self.network.inputs) | set(self.network.targets)
@@ -90,7 +94,7 @@ class ScalarEmitter:
         try:
             return self.printer.doprint(expr)
         except NotImplementedError as err:   # SymPy's PrintMethodNotImplementedError
-            raise CodegenError(f"network {self.original.name!r}: no NumPy code for "
+            raise CodegenError(f"network {self.original.name!r}: no {self.target.label} code for "
                                f"{_short(expr)}: {str(err).splitlines()[0]}") from None
 
     def assignment(self, a: Assignment) -> str:
@@ -103,6 +107,8 @@ class ScalarEmitter:
 
     def reduction(self, target: str, expr: sp.Expr, label: str) -> tuple[list, list]:
         """Lines adding Σ over the batch of ``expr`` to ``target``: (in the loop, after it)."""
+        if self.target.one_sample:                      # one sample: no sum, no loop
+            return [commented(f"{target} = {self.code(expr)}", f"{label} = {equation(expr)}")], []
         comment = f"{label} += sum over the batch of {equation(expr)}"
         terms = sp.Add.make_args(expr)
         batched = [t for t in terms if self.is_batched(t)]
@@ -124,9 +130,9 @@ class ScalarEmitter:
             else:
                 arrays.append(f)
         if len(arrays) == 1:
-            summed = f"np.sum({self.code(arrays[0])})"
+            summed = self.target.sum(self.code(arrays[0]))
         else:
-            summed = f"np.dot({self.code(arrays[0])}, {self.code(sp.Mul(*arrays[1:]))})"
+            summed = self.target.dot(self.code(arrays[0]), self.code(sp.Mul(*arrays[1:])))
         factor = sp.Mul(*scale)
         sign = "-" if factor.could_extract_minus_sign() else "+"
         factor = -factor if sign == "-" else factor
@@ -153,7 +159,7 @@ class ScalarEmitter:
         program = live(net.forward, [net.loss_symbol])
         fn.ops = [executed_comment(program_cost(net, program, {}))]
         self._accumulate_loss(fn, program)
-        fn.result = ["float(_loss / _n)"]
+        fn.result = [self.target.mean("_loss")]
         return fn
 
     def _accumulate_loss(self, fn: BlockedFunction, program, reductions=()) -> None:
@@ -162,7 +168,7 @@ class ScalarEmitter:
         reads the loss's value (the derivative of exp is exp: ``loss = exp(u)``)."""
         net = self.network
         self._mark_batched(program)
-        fn.setup.append("_loss = 0.0")
+        fn.setup += self.target.accumulator("_loss")
         assignments = list(program)
         loss_rhs = net.loss_symbol
         used = set().union(*(e.free_symbols for e in [a.rhs for a in assignments] + list(reductions)))
@@ -218,12 +224,12 @@ class ScalarEmitter:
     def _accumulate_gradients(self, fn: BlockedFunction, gradient: dict, rhs: dict) -> None:
         for param, g in gradient.items():
             name = self.namer(g, g.name)
-            fn.setup.append(f"{name} = 0.0")
+            fn.setup += self.target.accumulator(name)
             inside, after = self.reduction(name, rhs[g], f"d{self.network.loss_symbol}/d{param}")
             fn.body += inside
             fn.after += after
-        fn.result = ["float(_loss / _n), {"] + [
-            f"    {p.name!r}: float({self.namer(g)} / _n)," for p, g in gradient.items()] + ["}"]
+        fn.result = [f"{self.target.mean('_loss')}, {{"] + [
+            f"    {p.name!r}: {self.target.mean(self.namer(g))}," for p, g in gradient.items()] + ["}"]
 
     def naive_function(self) -> BlockedFunction:
         net = self.network
@@ -251,7 +257,8 @@ class ScalarEmitter:
         nodes = list(net.nodes) + ([] if net.loss_symbol in net.nodes else [net.loss_symbol])
         data = [self.namer(s) for s in net.inputs + net.targets]
         return render(
-            "scalar_module.py.j2",
+            self.target.template,
+            **self.frame(),
             version=__version__,
             network_name=safe_text(repr(self.original.name)),
             loss_key=safe_text(repr(net.loss_symbol.name)),
@@ -259,18 +266,28 @@ class ScalarEmitter:
             params=names_tuple(net.params), inputs=names_tuple(net.inputs),
             targets=names_tuple(net.targets), nodes=names_tuple(nodes),
             block=BLOCK,
-            helpers=[HELPERS[h].rstrip("\n") + "\n" for h in self.printer.helpers],
+            helpers=[self.target.helpers[h].rstrip("\n") + "\n" for h in self.printer.helpers],
             unpack_params=f"{unpack(self.namer(p) for p in net.params)} = _params(params, _columns)",
             unpack_data=unpack(data) if data else "",
             forward_lines=forward,
             forward_ops=executed_comment(program_cost(net, net.forward, {}, loss_stored=True)),
-            outputs=[(repr(s.name), self.namer(s)) for s in nodes],
+            outputs=[(repr(s.name), self.target.output(self.namer(s))) for s in nodes],
             blocked=blocked,
             init_bounds=bounds_dict(init_bounds(self.original)),
             naive_doc=("the same, each parameter from its own chain-rule paths" if not blocked[2].raises
                        else f"raises NotImplementedError ({self.costs.paths:,} chain-rule path "
                             f"terms, over {NAIVE_PATH_LIMIT:,})"),
         )
+
+    def frame(self) -> dict:
+        """The backend's pre-printed lines that open each function and its block loop."""
+        net = self.network
+        params = [(self.namer(p), p.name) for p in net.params]
+        data = [(self.namer(s), s.name) for s in net.inputs + net.targets]
+        return dict(backend=self.target.name,
+                    forward_prologue=self.target.forward_prologue(params, data),
+                    prologue=self.target.prologue(params, data),
+                    block_loop=self.target.loop(), block_unpack=self.target.block_unpack(data))
 
     def op_table(self) -> list[str]:
         costs = self.costs
@@ -381,9 +398,10 @@ def unpack(names) -> str:
     return ", ".join(names) + ("," if len(names) == 1 else "")
 
 
-def emit_scalar_module(network: Network) -> str:
-    """The NumPy module of a scalar-level network, as source text."""
-    return ScalarEmitter(network).render()
+def emit_scalar_module(network: Network, target=None) -> str:
+    """The module of a scalar-level network for ``target`` (``codegen.backends``; default
+    NumPy), as source text."""
+    return ScalarEmitter(network, target).render()
 
 
 def shipped_cost(network) -> ShippedCost:

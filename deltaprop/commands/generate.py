@@ -1,17 +1,18 @@
-"""``deltaprop generate NETWORK -o FILE.py``: write the stand-alone NumPy module of a network."""
+"""``deltaprop generate NETWORK [--backend B] -o FILE.py``: write the stand-alone module of a network."""
 from __future__ import annotations
 
 import keyword
 import os
 
 from codegen import generate_module
+from codegen.backends import BACKENDS, DEFAULT
 from codegen.naming import identifier
 from symbolic.errors import DeltapropError
 
 from ..loading import load_network, network_argument
 from ..output import check_targets, emit
 
-HELP = "write the stand-alone NumPy module (forward, loss, gradients) of a network"
+HELP = "write the stand-alone module (forward, loss, gradients) of a network: NumPy, Python, array API"
 
 
 def add_arguments(parser) -> None:
@@ -19,6 +20,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("-o", "--output", metavar="FILE.py",
                         help="file to write, named so that Python can import it (e.g. "
                              "seed_121.py; default: print the module)")
+    parser.add_argument("--backend", choices=list(BACKENDS), default=DEFAULT,
+                        help="; ".join(f"{name}: {t.summary}" for name, t in BACKENDS.items()))
 
 
 def run(args) -> int:
@@ -26,8 +29,9 @@ def run(args) -> int:
     if args.output is not None:       # before the (possibly long) code generation
         check_targets(args.output)
         check_module_filename(args.output)
-    source = generate_module(network)
-    emit(source, args.output, f"({source.count(chr(10))} lines) for network {network.name}")
+    source = generate_module(network, args.backend)
+    emit(source, args.output, f"({source.count(chr(10))} lines, backend {args.backend}) for "
+                              f"network {network.name}")
     return 0
 
 

@@ -8,12 +8,13 @@ import numpy as np
 
 from symbolic.errors import DeltapropError
 from symbolic.examples import POINTS, builtin, example_point
+from symbolic.matrix import MatrixNetwork
 
 from ..arguments import integer, number, seed
 from ..loading import load_network, network_argument
 from ..output import check_targets, protect, write_all
 from ..plotting import INSTALL_HINT
-from ..training import data as datasets
+from ..training import backends, data as datasets
 from ..training.files import SUFFIXES, network_columns, read_data
 from ..training.loop import Diverged, ProgressBar, train
 from ..training.metrics import accuracy, are_classes, target_table
@@ -55,6 +56,12 @@ def add_arguments(parser) -> None:
                         help="array dtype for matrix networks (default float32)")
     parser.add_argument("--curve", metavar="PREFIX",
                         help="write the loss curve to PREFIX.csv and PREFIX.png (plot extra)")
+    parser.add_argument("--backend", choices=("auto", "numpy", "python"), default="auto",
+                        help="generated module for the gradients: auto (default) = python for "
+                             "--batch-size 1 on a scalar network, else numpy")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="compute each batch's gradients on the Dask cluster whose scheduler "
+                             "is at ADDRESS (tcp://HOST:8786; array-api module, dask extra)")
 
 
 def run(args) -> int:
@@ -63,9 +70,11 @@ def run(args) -> int:
     network = load_network(args.network)
     module = training_module(network, args)
     dataset = _dataset(network, module, args)
+    backends.keep_training_set(module, dataset.train)
     params = _initial_params(network, module, args)
     start_validation = _loss(module, params, dataset.validation)
     _print_plan(network, dataset, args)
+    print(f"gradients: {backends.describe(module)}")
     history = _fit(module, params, dataset, args)
     if history is None:
         return 1
@@ -89,10 +98,11 @@ def _fit(module, params, dataset, args):
 
 
 def training_module(network, args):
-    """The module that is trained: the network's generated NumPy module, imported."""
-    from codegen import generate_module, load_module  # deferred: codegen imports SymPy printers
-
-    return load_module(generate_module(network))
+    """The module that is trained: NumPy, python for SGD on scalar networks, or on a cluster."""
+    if args.backend == "python" and isinstance(network, MatrixNetwork):
+        raise DeltapropError("--backend python is for scalar networks; matrix networks train "
+                             "with numpy (or --scheduler)")
+    return backends.training_module(network, args.batch_size, args.backend, args.scheduler)
 
 
 def _check_options(args) -> None:
