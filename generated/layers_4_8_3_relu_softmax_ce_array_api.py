@@ -11,6 +11,9 @@ float32 out).  A missing name raises MissingNameError (a KeyError) listing the e
 - loss(params, data) -> mean over the batch of the per-sample loss
 - gradients(params, data) -> (loss, {param name: dloss/dparam}), with shared delta terms
 - gradients_naive(params, data) -> the same, each parameter matrix from its own unshared chain
+
+The array API has no random numbers: starting parameters come from the NumPy module's
+init_params (or any arrays of SHAPES), converted here with xp.asarray.
 """
 import array_api_compat
 

@@ -15,6 +15,8 @@ missing name raises MissingNameError (a KeyError) listing the expected ones.
 Imports nothing but ``math``.  Where ``math`` or a float operation would raise (exp overflow,
 division by zero, log of 0, overflowing powers) the code returns NumPy's inf or nan instead.
 
+Starting parameters: the NumPy module's init_params (its random numbers come from NumPy).
+
 Operations per sample (adds, muls, divs, function calls):
     forward              14      10       0       7   total 31
     naive backward       66     132       0       0   total 198
@@ -60,7 +62,7 @@ def _require(mapping, names, what):
 
 def forward(params, data):
     """Every node's value for the sample, keyed by node name."""
-    # 31 ops per sample
+    # 34 ops per sample as executed
     try:
         w1_11, w1_12, b1_1, w1_21, w1_22, b1_2, w2_11, w2_12, b2_1, w2_21, w2_22, b2_2 = params['w1_11'], params['w1_12'], params['b1_1'], params['w1_21'], params['w1_22'], params['b1_2'], params['w2_11'], params['w2_12'], params['b2_1'], params['w2_21'], params['w2_22'], params['b2_2']
         x1, x2, t1, t2 = data['x1'], data['x2'], data['t1'], data['t2']
@@ -94,7 +96,7 @@ def forward(params, data):
 
 def loss(params, data):
     """Mean over the batch of the per-sample loss."""
-    # 27 ops per sample
+    # 30 ops per sample as executed
     try:
         w1_11, w1_12, b1_1, w1_21, w1_22, b1_2, w2_11, w2_12, b2_1, w2_21, w2_22, b2_2 = params['w1_11'], params['w1_12'], params['b1_1'], params['w1_21'], params['w1_22'], params['b1_2'], params['w2_11'], params['w2_12'], params['b2_1'], params['w2_21'], params['w2_22'], params['b2_2']
         x1, x2, t1, t2 = data['x1'], data['x2'], data['t1'], data['t2']
@@ -115,7 +117,7 @@ def loss(params, data):
 
 def gradients(params, data):
     """(loss, {parameter: dloss/dparameter}) with the shared delta terms of backpropagation."""
-    # 56 ops per sample (forward + backward; 56 before copy propagation and common subexpressions)
+    # 59 ops per sample as executed (forward + backward; 56 in the table, before copy propagation and common subexpressions)
     try:
         w1_11, w1_12, b1_1, w1_21, w1_22, b1_2, w2_11, w2_12, b2_1, w2_21, w2_22, b2_2 = params['w1_11'], params['w1_12'], params['b1_1'], params['w1_21'], params['w1_22'], params['b1_2'], params['w2_11'], params['w2_12'], params['b2_1'], params['w2_21'], params['w2_22'], params['b2_2']
         x1, x2, t1, t2 = data['x1'], data['x2'], data['t1'], data['t2']
@@ -133,8 +135,8 @@ def gradients(params, data):
     a2_1 = _exp(z2_1 - s2)
     a2_2 = _exp(z2_2 - s2)
     delta_s2 = t1 + t2                          # dL/ds2
-    delta_z2_2 = -t2 + a2_2*delta_s2            # dL/dz2_2
-    delta_z2_1 = -t1 + a2_1*delta_s2            # dL/dz2_1
+    delta_z2_2 = a2_2*delta_s2 - t2             # dL/dz2_2
+    delta_z2_1 = a2_1*delta_s2 - t1             # dL/dz2_1
     delta_a1_2 = delta_z2_1*w2_12 + delta_z2_2*w2_22  # dL/da1_2
     delta_z1_2 = a1_2*delta_a1_2*(1.0 - a1_2)   # dL/dz1_2
     delta_a1_1 = delta_z2_1*w2_11 + delta_z2_2*w2_21  # dL/da1_1
@@ -188,18 +190,18 @@ def gradients_naive(params, data):
     a2_1 = _exp(z2_1 - s2)
     a2_2 = _exp(z2_2 - s2)
     _loss = t1*(s2 - z2_1) + t2*(s2 - z2_2)
-    grad_w1_11 = -a1_1*t1*w2_11*x1*(1.0 - a1_1) - a1_1*t2*w2_21*x1*(1.0 - a1_1) + a1_1*a2_1*w2_11*x1*(1.0 - a1_1)*(t1 + t2) + a1_1*a2_2*w2_21*x1*(1.0 - a1_1)*(t1 + t2)  # dL/dw1_11 = -a1_1*t1*w2_11*x1*(1 - a1_1) - a1_1*t2*w2_21*x1*(1 - a1_1) + a1_1*a2_1*w2_11*x1*(1 - a1_1)*(t1 + t2) + a1_1*a2_2*w2_21*x1*(1 - a1_1)*(t1 + t2)
-    grad_w1_12 = -a1_1*t1*w2_11*x2*(1.0 - a1_1) - a1_1*t2*w2_21*x2*(1.0 - a1_1) + a1_1*a2_1*w2_11*x2*(1.0 - a1_1)*(t1 + t2) + a1_1*a2_2*w2_21*x2*(1.0 - a1_1)*(t1 + t2)  # dL/dw1_12 = -a1_1*t1*w2_11*x2*(1 - a1_1) - a1_1*t2*w2_21*x2*(1 - a1_1) + a1_1*a2_1*w2_11*x2*(1 - a1_1)*(t1 + t2) + a1_1*a2_2*w2_21*x2*(1 - a1_1)*(t1 + t2)
-    grad_b1_1 = -a1_1*t1*w2_11*(1.0 - a1_1) - a1_1*t2*w2_21*(1.0 - a1_1) + a1_1*a2_1*w2_11*(1.0 - a1_1)*(t1 + t2) + a1_1*a2_2*w2_21*(1.0 - a1_1)*(t1 + t2)  # dL/db1_1 = -a1_1*t1*w2_11*(1 - a1_1) - a1_1*t2*w2_21*(1 - a1_1) + a1_1*a2_1*w2_11*(1 - a1_1)*(t1 + t2) + a1_1*a2_2*w2_21*(1 - a1_1)*(t1 + t2)
-    grad_w1_21 = -a1_2*t1*w2_12*x1*(1.0 - a1_2) - a1_2*t2*w2_22*x1*(1.0 - a1_2) + a1_2*a2_1*w2_12*x1*(1.0 - a1_2)*(t1 + t2) + a1_2*a2_2*w2_22*x1*(1.0 - a1_2)*(t1 + t2)  # dL/dw1_21 = -a1_2*t1*w2_12*x1*(1 - a1_2) - a1_2*t2*w2_22*x1*(1 - a1_2) + a1_2*a2_1*w2_12*x1*(1 - a1_2)*(t1 + t2) + a1_2*a2_2*w2_22*x1*(1 - a1_2)*(t1 + t2)
-    grad_w1_22 = -a1_2*t1*w2_12*x2*(1.0 - a1_2) - a1_2*t2*w2_22*x2*(1.0 - a1_2) + a1_2*a2_1*w2_12*x2*(1.0 - a1_2)*(t1 + t2) + a1_2*a2_2*w2_22*x2*(1.0 - a1_2)*(t1 + t2)  # dL/dw1_22 = -a1_2*t1*w2_12*x2*(1 - a1_2) - a1_2*t2*w2_22*x2*(1 - a1_2) + a1_2*a2_1*w2_12*x2*(1 - a1_2)*(t1 + t2) + a1_2*a2_2*w2_22*x2*(1 - a1_2)*(t1 + t2)
-    grad_b1_2 = -a1_2*t1*w2_12*(1.0 - a1_2) - a1_2*t2*w2_22*(1.0 - a1_2) + a1_2*a2_1*w2_12*(1.0 - a1_2)*(t1 + t2) + a1_2*a2_2*w2_22*(1.0 - a1_2)*(t1 + t2)  # dL/db1_2 = -a1_2*t1*w2_12*(1 - a1_2) - a1_2*t2*w2_22*(1 - a1_2) + a1_2*a2_1*w2_12*(1 - a1_2)*(t1 + t2) + a1_2*a2_2*w2_22*(1 - a1_2)*(t1 + t2)
-    grad_w2_11 = -a1_1*t1 + a1_1*a2_1*(t1 + t2)  # dL/dw2_11 = -a1_1*t1 + a1_1*a2_1*(t1 + t2)
-    grad_w2_12 = -a1_2*t1 + a1_2*a2_1*(t1 + t2)  # dL/dw2_12 = -a1_2*t1 + a1_2*a2_1*(t1 + t2)
-    grad_b2_1 = -t1 + a2_1*(t1 + t2)            # dL/db2_1 = -t1 + a2_1*(t1 + t2)
-    grad_w2_21 = -a1_1*t2 + a1_1*a2_2*(t1 + t2)  # dL/dw2_21 = -a1_1*t2 + a1_1*a2_2*(t1 + t2)
-    grad_w2_22 = -a1_2*t2 + a1_2*a2_2*(t1 + t2)  # dL/dw2_22 = -a1_2*t2 + a1_2*a2_2*(t1 + t2)
-    grad_b2_2 = -t2 + a2_2*(t1 + t2)            # dL/db2_2 = -t2 + a2_2*(t1 + t2)
+    grad_w1_11 = a1_1*a2_1*w2_11*x1*(1.0 - a1_1)*(t1 + t2) - a1_1*t1*w2_11*x1*(1.0 - a1_1) - a1_1*t2*w2_21*x1*(1.0 - a1_1) + a1_1*a2_2*w2_21*x1*(1.0 - a1_1)*(t1 + t2)  # dL/dw1_11 = -a1_1*t1*w2_11*x1*(1 - a1_1) - a1_1*t2*w2_21*x1*(1 - a1_1) + a1_1*a2_1*w2_11*x1*(1 - a1_1)*(t1 + t2) + a1_1*a2_2*w2_21*x1*(1 - a1_1)*(t1 + t2)
+    grad_w1_12 = a1_1*a2_1*w2_11*x2*(1.0 - a1_1)*(t1 + t2) - a1_1*t1*w2_11*x2*(1.0 - a1_1) - a1_1*t2*w2_21*x2*(1.0 - a1_1) + a1_1*a2_2*w2_21*x2*(1.0 - a1_1)*(t1 + t2)  # dL/dw1_12 = -a1_1*t1*w2_11*x2*(1 - a1_1) - a1_1*t2*w2_21*x2*(1 - a1_1) + a1_1*a2_1*w2_11*x2*(1 - a1_1)*(t1 + t2) + a1_1*a2_2*w2_21*x2*(1 - a1_1)*(t1 + t2)
+    grad_b1_1 = a1_1*a2_1*w2_11*(1.0 - a1_1)*(t1 + t2) - a1_1*t1*w2_11*(1.0 - a1_1) - a1_1*t2*w2_21*(1.0 - a1_1) + a1_1*a2_2*w2_21*(1.0 - a1_1)*(t1 + t2)  # dL/db1_1 = -a1_1*t1*w2_11*(1 - a1_1) - a1_1*t2*w2_21*(1 - a1_1) + a1_1*a2_1*w2_11*(1 - a1_1)*(t1 + t2) + a1_1*a2_2*w2_21*(1 - a1_1)*(t1 + t2)
+    grad_w1_21 = a1_2*a2_1*w2_12*x1*(1.0 - a1_2)*(t1 + t2) - a1_2*t1*w2_12*x1*(1.0 - a1_2) - a1_2*t2*w2_22*x1*(1.0 - a1_2) + a1_2*a2_2*w2_22*x1*(1.0 - a1_2)*(t1 + t2)  # dL/dw1_21 = -a1_2*t1*w2_12*x1*(1 - a1_2) - a1_2*t2*w2_22*x1*(1 - a1_2) + a1_2*a2_1*w2_12*x1*(1 - a1_2)*(t1 + t2) + a1_2*a2_2*w2_22*x1*(1 - a1_2)*(t1 + t2)
+    grad_w1_22 = a1_2*a2_1*w2_12*x2*(1.0 - a1_2)*(t1 + t2) - a1_2*t1*w2_12*x2*(1.0 - a1_2) - a1_2*t2*w2_22*x2*(1.0 - a1_2) + a1_2*a2_2*w2_22*x2*(1.0 - a1_2)*(t1 + t2)  # dL/dw1_22 = -a1_2*t1*w2_12*x2*(1 - a1_2) - a1_2*t2*w2_22*x2*(1 - a1_2) + a1_2*a2_1*w2_12*x2*(1 - a1_2)*(t1 + t2) + a1_2*a2_2*w2_22*x2*(1 - a1_2)*(t1 + t2)
+    grad_b1_2 = a1_2*a2_1*w2_12*(1.0 - a1_2)*(t1 + t2) - a1_2*t1*w2_12*(1.0 - a1_2) - a1_2*t2*w2_22*(1.0 - a1_2) + a1_2*a2_2*w2_22*(1.0 - a1_2)*(t1 + t2)  # dL/db1_2 = -a1_2*t1*w2_12*(1 - a1_2) - a1_2*t2*w2_22*(1 - a1_2) + a1_2*a2_1*w2_12*(1 - a1_2)*(t1 + t2) + a1_2*a2_2*w2_22*(1 - a1_2)*(t1 + t2)
+    grad_w2_11 = a1_1*a2_1*(t1 + t2) - a1_1*t1  # dL/dw2_11 = -a1_1*t1 + a1_1*a2_1*(t1 + t2)
+    grad_w2_12 = a1_2*a2_1*(t1 + t2) - a1_2*t1  # dL/dw2_12 = -a1_2*t1 + a1_2*a2_1*(t1 + t2)
+    grad_b2_1 = a2_1*(t1 + t2) - t1             # dL/db2_1 = -t1 + a2_1*(t1 + t2)
+    grad_w2_21 = a1_1*a2_2*(t1 + t2) - a1_1*t2  # dL/dw2_21 = -a1_1*t2 + a1_1*a2_2*(t1 + t2)
+    grad_w2_22 = a1_2*a2_2*(t1 + t2) - a1_2*t2  # dL/dw2_22 = -a1_2*t2 + a1_2*a2_2*(t1 + t2)
+    grad_b2_2 = a2_2*(t1 + t2) - t2             # dL/db2_2 = -t2 + a2_2*(t1 + t2)
     return _loss, {
         'w1_11': grad_w1_11,
         'w1_12': grad_w1_12,
