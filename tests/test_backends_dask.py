@@ -117,3 +117,22 @@ def test_full_batches_reuse_the_training_set_kept_on_the_workers(cluster):
         expected_loss, expected = reference.gradients(params, part)
         assert float(loss) == pytest.approx(expected_loss, rel=1e-12)
         assert {k: float(v) for k, v in grads.items()} == pytest.approx(expected, rel=1e-10)
+
+
+def test_train_a_csv_file_with_validation_on_the_cluster(cluster, tmp_path, capsys):
+    """--data FILE.csv, --validation: full batches reuse the training set kept on the workers,
+    the validation loss is computed there too; the printed results equal training in-process."""
+    local, _ = cluster
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=400)
+    path = tmp_path / "points.csv"
+    path.write_text("x,t\n" + "".join(f"{float(a)!r},{float(np.tanh(a) + 1) / 2!r}\n" for a in x))
+    args = ["train", "seed-121", "--data", str(path), "--validation", "0.25", "--epochs", "3",
+            "--lr", "0.5"]
+    assert main(args) == 0
+    alone = capsys.readouterr().out.splitlines()
+    assert main(args + ["--scheduler", local.scheduler_address]) == 0
+    on_cluster = capsys.readouterr().out.splitlines()
+    assert any("validation set (100 samples)" in line for line in alone)
+    assert [l for l in on_cluster if not l.startswith("gradients:")] == \
+           [l for l in alone if not l.startswith("gradients:")]

@@ -74,7 +74,7 @@ def run(args) -> int:
     params = _initial_params(network, module, args)
     start_validation = _loss(module, params, dataset.validation)
     _print_plan(network, dataset, args)
-    print(f"gradients: {backends.describe(module)}")
+    backends.print_backend(module)
     history = _fit(module, params, dataset, args)
     if history is None:
         return 1

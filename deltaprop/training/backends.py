@@ -130,9 +130,10 @@ def fingerprint(data: dict) -> tuple:
     return tuple(out)
 
 
-def describe(module) -> str:
-    """How ``module`` computes gradients, for the plan ``train`` prints."""
-    return getattr(module, "backend", "numpy")
+def print_backend(module) -> None:
+    """Say how ``module`` computes gradients, unless it is the NumPy module itself."""
+    if hasattr(module, "backend"):
+        print(f"gradients: {module.backend}")
 
 
 def keep_training_set(module, train_data: dict) -> None:
