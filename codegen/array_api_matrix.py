@@ -9,7 +9,7 @@ Helpers take the namespace from their argument, so the printed calls are the Num
 from __future__ import annotations
 
 from symbolic.matrix.ops import Apply
-from symbolic.matrix.text import ATOM, PRODUCT, power_text
+from symbolic.matrix.text import ATOM, PRODUCT, SUM, power_text, wrap as _wrap
 
 from .matrix_printer import MatrixPrinter, _exponent, _is_batch, _product_of, is_full
 
@@ -44,6 +44,12 @@ HELPERS = {
     for z in zs[1:]:
         total = xp.logaddexp(total, z)
     return total''',
+    "_logsumexp_rows": '''def _logsumexp_rows(z):
+    """log(sum_k exp(z_k)) of each row (one per sample) as a column, shifted by the row maximum
+    (the standard allows no iteration over an array's rows)."""
+    xp = array_api_compat.array_namespace(z)
+    top = xp.max(z, axis=1, keepdims=True)
+    return top + xp.log(xp.sum(xp.exp(z - top), axis=1, keepdims=True))''',
     "_softmax": '''def _softmax(z):
     """Row-wise softmax (one row per sample), shifted by the row maximum."""
     xp = array_api_compat.array_namespace(z)
@@ -66,7 +72,8 @@ class ArrayApiMatrixPrinter(MatrixPrinter):
     def full(self, expr, t):
         if is_full(expr):
             return self.emit(expr, t)
-        return f"xp.full({self.storage(expr, t)}, {self.emit(expr, t)[0]}, dtype={self.dtype})", ATOM
+        zeros = f"xp.zeros({self.storage(expr, t)}, dtype={self.dtype})"   # a fresh full array:
+        return f"{zeros} + {_wrap(self.emit(expr, t), PRODUCT)}", SUM     # xp.full takes scalars only
 
     def _print_ZeroMatrix(self, expr, t):
         return f"xp.zeros({self.storage(expr, t)}, dtype={self.dtype})", ATOM
@@ -102,6 +109,9 @@ class ArrayApiMatrixPrinter(MatrixPrinter):
 
     def _print_Apply(self, expr, t):
         return ELEMENTWISE_CODE[expr.name].format(self.emit(expr.arg, t)[0]), ATOM
+
+    def _print_LogSumExp(self, expr, t):
+        return f"_logsumexp_rows({self.full(expr.arg, True)[0]})", ATOM
 
     def _print_Mean(self, expr, t):
         return f"xp.sum({self.full(expr.arg, True)[0]}) / B", PRODUCT

@@ -2,10 +2,12 @@
 # Generated file, do not edit: change the network and run `deltaprop generate --backend array-api` again.
 """Loss and gradients of the matrix network layers:2-3-2:sigmoid:squared, batch-major, for any array API library (``@``, ``xp.sum``).
 
-PARAMS, INPUTS, TARGETS: names in declaration order.  ``params`` maps each parameter name to
-an array (SHAPES: weights n_out × n_in, biases 1-D); ``data`` maps ``x`` (batch × n_in)
-and ``t`` (batch × n_out) to 2-D arrays.  Work stays in the arrays' dtype (float32 in,
-float32 out).  A missing name raises MissingNameError (a KeyError) listing the expected ones.
+PARAMS, INPUTS, TARGETS, NODES: names in declaration order (``forward`` also returns the pieces
+deltaprop stored as nodes of their own, such as ``A1_in``).  ``params`` maps each parameter name to
+an array of the declared shape (SHAPES; vectors 1-D).  ``data`` maps each input and target
+name to a 2-D array with one row per sample (DATA_SHAPES: the per-sample sizes):
+``X`` (batch × 2) and ``T`` (batch × 2).  Work stays in the arrays' dtype (float32 in, float32 out).  A missing name
+raises MissingNameError (a KeyError) listing the expected ones.
 
 - forward(params, data) -> {node name: array (batch × units)}, and the loss under 'L'
 - loss(params, data) -> mean over the batch of the per-sample loss
@@ -19,10 +21,11 @@ import array_api_compat
 
 BACKEND = 'array-api'
 PARAMS = ('W1', 'b1', 'W2', 'b2')
-INPUTS = ('x',)
-TARGETS = ('t',)
+INPUTS = ('X',)
+TARGETS = ('T',)
 NODES = ('Z1', 'A1', 'Z2', 'A2')
 SHAPES = {'W1': (3, 2), 'b1': (3,), 'W2': (2, 3), 'b2': (2,)}
+DATA_SHAPES = {'X': (2,), 'T': (2,)}
 
 
 class MissingNameError(KeyError):
@@ -51,21 +54,21 @@ def forward(params, data):
     """Every node over the batch, and the loss."""
     _require(params, PARAMS, "params")
     _require(data, INPUTS + TARGETS, "data")
-    xp = array_api_compat.array_namespace(data['x'], data['t'])
+    xp = array_api_compat.array_namespace(data['X'], data['T'])
     W1 = xp.asarray(params['W1'])
     b1 = xp.asarray(params['b1'])
     W2 = xp.asarray(params['W2'])
     b2 = xp.asarray(params['b2'])
-    x = data['x']
-    t = data['t']
-    B = x.shape[0]
-    Z1 = x @ W1.T  # W1·X  [3×B]
+    X = data['X']
+    T = data['T']
+    B = X.shape[0]
+    Z1 = X @ W1.T  # W1·X  [3×B]
     Z1 += b1  # Z1 = W1·X + b1·1ᵀ  [3×B]
     A1 = _sigmoid(Z1)  # A1 = sigmoid.(Z1)  [3×B]
     Z2 = A1 @ W2.T  # W2·A1  [2×B]
     Z2 += b2  # Z2 = W2·A1 + b2·1ᵀ  [2×B]
     A2 = _sigmoid(Z2)  # A2 = sigmoid.(Z2)  [2×B]
-    L = 1/2 * (xp.sum((A2 - t)**2) / B)  # L = (1/2)·mean((A2 - T)^∘2)  [scalar]
+    L = 0.5 * (xp.sum((A2 - T)**2) / B)  # L = (1/2)·mean((A2 - T)^∘2)  [scalar]
     return {'Z1': Z1, 'A1': A1, 'Z2': Z2, 'A2': A2, 'L': L}
 
 
@@ -73,21 +76,21 @@ def loss(params, data):
     """Mean over the batch of the per-sample loss."""
     _require(params, PARAMS, "params")
     _require(data, INPUTS + TARGETS, "data")
-    xp = array_api_compat.array_namespace(data['x'], data['t'])
+    xp = array_api_compat.array_namespace(data['X'], data['T'])
     W1 = xp.asarray(params['W1'])
     b1 = xp.asarray(params['b1'])
     W2 = xp.asarray(params['W2'])
     b2 = xp.asarray(params['b2'])
-    x = data['x']
-    t = data['t']
-    B = x.shape[0]
-    Z1 = x @ W1.T  # W1·X  [3×B]
+    X = data['X']
+    T = data['T']
+    B = X.shape[0]
+    Z1 = X @ W1.T  # W1·X  [3×B]
     Z1 += b1  # Z1 = W1·X + b1·1ᵀ  [3×B]
     A1 = _sigmoid(Z1)  # A1 = sigmoid.(Z1)  [3×B]
     Z2 = A1 @ W2.T  # W2·A1  [2×B]
     Z2 += b2  # Z2 = W2·A1 + b2·1ᵀ  [2×B]
     A2 = _sigmoid(Z2)  # A2 = sigmoid.(Z2)  [2×B]
-    L = 1/2 * (xp.sum((A2 - t)**2) / B)  # L = (1/2)·mean((A2 - T)^∘2)  [scalar]
+    L = 0.5 * (xp.sum((A2 - T)**2) / B)  # L = (1/2)·mean((A2 - T)^∘2)  [scalar]
     return L
 
 
@@ -95,26 +98,26 @@ def gradients(params, data):
     """(loss, gradients): one reverse sweep of shared delta terms."""
     _require(params, PARAMS, "params")
     _require(data, INPUTS + TARGETS, "data")
-    xp = array_api_compat.array_namespace(data['x'], data['t'])
+    xp = array_api_compat.array_namespace(data['X'], data['T'])
     W1 = xp.asarray(params['W1'])
     b1 = xp.asarray(params['b1'])
     W2 = xp.asarray(params['W2'])
     b2 = xp.asarray(params['b2'])
-    x = data['x']
-    t = data['t']
-    B = x.shape[0]
-    Z1 = x @ W1.T  # W1·X  [3×B]
+    X = data['X']
+    T = data['T']
+    B = X.shape[0]
+    Z1 = X @ W1.T  # W1·X  [3×B]
     Z1 += b1  # Z1 = W1·X + b1·1ᵀ  [3×B]
     A1 = _sigmoid(Z1)  # A1 = sigmoid.(Z1)  [3×B]
     Z2 = A1 @ W2.T  # W2·A1  [2×B]
     Z2 += b2  # Z2 = W2·A1 + b2·1ᵀ  [2×B]
     A2 = _sigmoid(Z2)  # A2 = sigmoid.(Z2)  [2×B]
-    L = 1/2 * (xp.sum((A2 - t)**2) / B)  # L = (1/2)·mean((A2 - T)^∘2)  [scalar]
-    delta_A2 = 1/B * (A2 - t)  # δ_A2 = (1/B)·(A2 - T)  [2×B]
+    L = 0.5 * (xp.sum((A2 - T)**2) / B)  # L = (1/2)·mean((A2 - T)^∘2)  [scalar]
+    delta_A2 = 1/B * (A2 - T)  # δ_A2 = (1/B)·(A2 - T)  [2×B]
     delta_Z2 = delta_A2 * A2 * (1 - A2)  # δ_Z2 = δ_A2 ⊙ A2 ⊙ (1 - A2)  [2×B]
     delta_A1 = delta_Z2 @ W2  # δ_A1 = W2ᵀ·δ_Z2  [3×B]
     delta_Z1 = delta_A1 * A1 * (1 - A1)  # δ_Z1 = δ_A1 ⊙ A1 ⊙ (1 - A1)  [3×B]
-    grad_W1 = delta_Z1.T @ x  # ∂L/∂W1 = δ_Z1·Xᵀ  [3×2]
+    grad_W1 = delta_Z1.T @ X  # ∂L/∂W1 = δ_Z1·Xᵀ  [3×2]
     grad_b1 = xp.sum(delta_Z1, axis=0)  # ∂L/∂b1 = δ_Z1·1  [3×1]
     grad_W2 = delta_Z2.T @ A1  # ∂L/∂W2 = δ_Z2·A1ᵀ  [2×3]
     grad_b2 = xp.sum(delta_Z2, axis=0)  # ∂L/∂b2 = δ_Z2·1  [2×1]
@@ -125,43 +128,43 @@ def gradients_naive(params, data):
     """(loss, gradients) with no sharing: each parameter matrix recomputes its own delta chain."""
     _require(params, PARAMS, "params")
     _require(data, INPUTS + TARGETS, "data")
-    xp = array_api_compat.array_namespace(data['x'], data['t'])
+    xp = array_api_compat.array_namespace(data['X'], data['T'])
     W1 = xp.asarray(params['W1'])
     b1 = xp.asarray(params['b1'])
     W2 = xp.asarray(params['W2'])
     b2 = xp.asarray(params['b2'])
-    x = data['x']
-    t = data['t']
-    B = x.shape[0]
-    Z1 = x @ W1.T  # W1·X  [3×B]
+    X = data['X']
+    T = data['T']
+    B = X.shape[0]
+    Z1 = X @ W1.T  # W1·X  [3×B]
     Z1 += b1  # Z1 = W1·X + b1·1ᵀ  [3×B]
     A1 = _sigmoid(Z1)  # A1 = sigmoid.(Z1)  [3×B]
     Z2 = A1 @ W2.T  # W2·A1  [2×B]
     Z2 += b2  # Z2 = W2·A1 + b2·1ᵀ  [2×B]
     A2 = _sigmoid(Z2)  # A2 = sigmoid.(Z2)  [2×B]
-    L = 1/2 * (xp.sum((A2 - t)**2) / B)  # L = (1/2)·mean((A2 - T)^∘2)  [scalar]
+    L = 0.5 * (xp.sum((A2 - T)**2) / B)  # L = (1/2)·mean((A2 - T)^∘2)  [scalar]
     grads = {}
     # W1: its own chain from the loss
-    delta_A2 = 1/B * (A2 - t)  # δ_A2 = (1/B)·(A2 - T)  [2×B]
+    delta_A2 = 1/B * (A2 - T)  # δ_A2 = (1/B)·(A2 - T)  [2×B]
     delta_Z2 = delta_A2 * A2 * (1 - A2)  # δ_Z2 = δ_A2 ⊙ A2 ⊙ (1 - A2)  [2×B]
     delta_A1 = delta_Z2 @ W2  # δ_A1 = W2ᵀ·δ_Z2  [3×B]
     delta_Z1 = delta_A1 * A1 * (1 - A1)  # δ_Z1 = δ_A1 ⊙ A1 ⊙ (1 - A1)  [3×B]
-    grad_W1 = delta_Z1.T @ x  # ∂L/∂W1 = δ_Z1·Xᵀ  [3×2]
+    grad_W1 = delta_Z1.T @ X  # ∂L/∂W1 = δ_Z1·Xᵀ  [3×2]
     grads['W1'] = grad_W1
     # b1: its own chain from the loss
-    delta_A2 = 1/B * (A2 - t)  # δ_A2 = (1/B)·(A2 - T)  [2×B]
+    delta_A2 = 1/B * (A2 - T)  # δ_A2 = (1/B)·(A2 - T)  [2×B]
     delta_Z2 = delta_A2 * A2 * (1 - A2)  # δ_Z2 = δ_A2 ⊙ A2 ⊙ (1 - A2)  [2×B]
     delta_A1 = delta_Z2 @ W2  # δ_A1 = W2ᵀ·δ_Z2  [3×B]
     delta_Z1 = delta_A1 * A1 * (1 - A1)  # δ_Z1 = δ_A1 ⊙ A1 ⊙ (1 - A1)  [3×B]
     grad_b1 = xp.sum(delta_Z1, axis=0)  # ∂L/∂b1 = δ_Z1·1  [3×1]
     grads['b1'] = grad_b1
     # W2: its own chain from the loss
-    delta_A2 = 1/B * (A2 - t)  # δ_A2 = (1/B)·(A2 - T)  [2×B]
+    delta_A2 = 1/B * (A2 - T)  # δ_A2 = (1/B)·(A2 - T)  [2×B]
     delta_Z2 = delta_A2 * A2 * (1 - A2)  # δ_Z2 = δ_A2 ⊙ A2 ⊙ (1 - A2)  [2×B]
     grad_W2 = delta_Z2.T @ A1  # ∂L/∂W2 = δ_Z2·A1ᵀ  [2×3]
     grads['W2'] = grad_W2
     # b2: its own chain from the loss
-    delta_A2 = 1/B * (A2 - t)  # δ_A2 = (1/B)·(A2 - T)  [2×B]
+    delta_A2 = 1/B * (A2 - T)  # δ_A2 = (1/B)·(A2 - T)  [2×B]
     delta_Z2 = delta_A2 * A2 * (1 - A2)  # δ_Z2 = δ_A2 ⊙ A2 ⊙ (1 - A2)  [2×B]
     grad_b2 = xp.sum(delta_Z2, axis=0)  # ∂L/∂b2 = δ_Z2·1  [2×1]
     grads['b2'] = grad_b2

@@ -2,10 +2,12 @@
 # Generated file, do not edit: change the network and run `deltaprop generate --backend array-api` again.
 """Loss and gradients of the matrix network layers:4-8-3:relu:softmax-ce, batch-major, for any array API library (``@``, ``xp.sum``).
 
-PARAMS, INPUTS, TARGETS: names in declaration order.  ``params`` maps each parameter name to
-an array (SHAPES: weights n_out × n_in, biases 1-D); ``data`` maps ``x`` (batch × n_in)
-and ``t`` (batch × n_out) to 2-D arrays.  Work stays in the arrays' dtype (float32 in,
-float32 out).  A missing name raises MissingNameError (a KeyError) listing the expected ones.
+PARAMS, INPUTS, TARGETS, NODES: names in declaration order (``forward`` also returns the pieces
+deltaprop stored as nodes of their own, such as ``A1_in``).  ``params`` maps each parameter name to
+an array of the declared shape (SHAPES; vectors 1-D).  ``data`` maps each input and target
+name to a 2-D array with one row per sample (DATA_SHAPES: the per-sample sizes):
+``X`` (batch × 4) and ``T`` (batch × 3).  Work stays in the arrays' dtype (float32 in, float32 out).  A missing name
+raises MissingNameError (a KeyError) listing the expected ones.
 
 - forward(params, data) -> {node name: array (batch × units)}, and the loss under 'L'
 - loss(params, data) -> mean over the batch of the per-sample loss
@@ -19,10 +21,11 @@ import array_api_compat
 
 BACKEND = 'array-api'
 PARAMS = ('W1', 'b1', 'W2', 'b2')
-INPUTS = ('x',)
-TARGETS = ('t',)
+INPUTS = ('X',)
+TARGETS = ('T',)
 NODES = ('Z1', 'A1', 'Z2', 'Y')
 SHAPES = {'W1': (8, 4), 'b1': (8,), 'W2': (3, 8), 'b2': (3,)}
+DATA_SHAPES = {'X': (4,), 'T': (3,)}
 
 
 class MissingNameError(KeyError):
@@ -60,20 +63,20 @@ def forward(params, data):
     """Every node over the batch, and the loss."""
     _require(params, PARAMS, "params")
     _require(data, INPUTS + TARGETS, "data")
-    xp = array_api_compat.array_namespace(data['x'], data['t'])
+    xp = array_api_compat.array_namespace(data['X'], data['T'])
     W1 = xp.asarray(params['W1'])
     b1 = xp.asarray(params['b1'])
     W2 = xp.asarray(params['W2'])
     b2 = xp.asarray(params['b2'])
-    x = data['x']
-    t = data['t']
-    B = x.shape[0]
-    Z1 = x @ W1.T  # W1·X  [8×B]
+    X = data['X']
+    T = data['T']
+    B = X.shape[0]
+    Z1 = X @ W1.T  # W1·X  [8×B]
     Z1 += b1  # Z1 = W1·X + b1·1ᵀ  [8×B]
     A1 = xp.maximum(Z1, 0.0)  # A1 = relu.(Z1)  [8×B]
     Z2 = A1 @ W2.T  # W2·A1  [3×B]
     Z2 += b2  # Z2 = W2·A1 + b2·1ᵀ  [3×B]
-    Y, L = _softmax_and_cross_entropy(Z2, t)  # Y = softmax(Z2), L = softmax_ce(Z2, T)  [3×B, scalar]
+    Y, L = _softmax_and_cross_entropy(Z2, T)  # Y = softmax(Z2), L = softmax_ce(Z2, T)  [3×B, scalar]
     return {'Z1': Z1, 'A1': A1, 'Z2': Z2, 'Y': Y, 'L': L}
 
 
@@ -81,20 +84,20 @@ def loss(params, data):
     """Mean over the batch of the per-sample loss."""
     _require(params, PARAMS, "params")
     _require(data, INPUTS + TARGETS, "data")
-    xp = array_api_compat.array_namespace(data['x'], data['t'])
+    xp = array_api_compat.array_namespace(data['X'], data['T'])
     W1 = xp.asarray(params['W1'])
     b1 = xp.asarray(params['b1'])
     W2 = xp.asarray(params['W2'])
     b2 = xp.asarray(params['b2'])
-    x = data['x']
-    t = data['t']
-    B = x.shape[0]
-    Z1 = x @ W1.T  # W1·X  [8×B]
+    X = data['X']
+    T = data['T']
+    B = X.shape[0]
+    Z1 = X @ W1.T  # W1·X  [8×B]
     Z1 += b1  # Z1 = W1·X + b1·1ᵀ  [8×B]
     A1 = xp.maximum(Z1, 0.0)  # A1 = relu.(Z1)  [8×B]
     Z2 = A1 @ W2.T  # W2·A1  [3×B]
     Z2 += b2  # Z2 = W2·A1 + b2·1ᵀ  [3×B]
-    L = _softmax_and_cross_entropy(Z2, t)[1]  # L = softmax_ce(Z2, T)  [scalar]
+    L = _softmax_and_cross_entropy(Z2, T)[1]  # L = softmax_ce(Z2, T)  [scalar]
     return L
 
 
@@ -102,24 +105,24 @@ def gradients(params, data):
     """(loss, gradients): one reverse sweep of shared delta terms."""
     _require(params, PARAMS, "params")
     _require(data, INPUTS + TARGETS, "data")
-    xp = array_api_compat.array_namespace(data['x'], data['t'])
+    xp = array_api_compat.array_namespace(data['X'], data['T'])
     W1 = xp.asarray(params['W1'])
     b1 = xp.asarray(params['b1'])
     W2 = xp.asarray(params['W2'])
     b2 = xp.asarray(params['b2'])
-    x = data['x']
-    t = data['t']
-    B = x.shape[0]
-    Z1 = x @ W1.T  # W1·X  [8×B]
+    X = data['X']
+    T = data['T']
+    B = X.shape[0]
+    Z1 = X @ W1.T  # W1·X  [8×B]
     Z1 += b1  # Z1 = W1·X + b1·1ᵀ  [8×B]
     A1 = xp.maximum(Z1, 0.0)  # A1 = relu.(Z1)  [8×B]
     Z2 = A1 @ W2.T  # W2·A1  [3×B]
     Z2 += b2  # Z2 = W2·A1 + b2·1ᵀ  [3×B]
-    Y, L = _softmax_and_cross_entropy(Z2, t)  # Y = softmax(Z2), L = softmax_ce(Z2, T)  [3×B, scalar]
-    delta_Z2 = 1/B * (Y - t)  # δ_Z2 = (1/B)·(Y - T)  [3×B]
+    Y, L = _softmax_and_cross_entropy(Z2, T)  # Y = softmax(Z2), L = softmax_ce(Z2, T)  [3×B, scalar]
+    delta_Z2 = 1/B * (Y - T)  # δ_Z2 = (1/B)·(Y - T)  [3×B]
     delta_A1 = delta_Z2 @ W2  # δ_A1 = W2ᵀ·δ_Z2  [8×B]
     delta_Z1 = delta_A1 * _step(Z1)  # δ_Z1 = δ_A1 ⊙ step.(Z1)  [8×B]
-    grad_W1 = delta_Z1.T @ x  # ∂L/∂W1 = δ_Z1·Xᵀ  [8×4]
+    grad_W1 = delta_Z1.T @ X  # ∂L/∂W1 = δ_Z1·Xᵀ  [8×4]
     grad_b1 = xp.sum(delta_Z1, axis=0)  # ∂L/∂b1 = δ_Z1·1  [8×1]
     grad_W2 = delta_Z2.T @ A1  # ∂L/∂W2 = δ_Z2·A1ᵀ  [3×8]
     grad_b2 = xp.sum(delta_Z2, axis=0)  # ∂L/∂b2 = δ_Z2·1  [3×1]
@@ -130,39 +133,39 @@ def gradients_naive(params, data):
     """(loss, gradients) with no sharing: each parameter matrix recomputes its own delta chain."""
     _require(params, PARAMS, "params")
     _require(data, INPUTS + TARGETS, "data")
-    xp = array_api_compat.array_namespace(data['x'], data['t'])
+    xp = array_api_compat.array_namespace(data['X'], data['T'])
     W1 = xp.asarray(params['W1'])
     b1 = xp.asarray(params['b1'])
     W2 = xp.asarray(params['W2'])
     b2 = xp.asarray(params['b2'])
-    x = data['x']
-    t = data['t']
-    B = x.shape[0]
-    Z1 = x @ W1.T  # W1·X  [8×B]
+    X = data['X']
+    T = data['T']
+    B = X.shape[0]
+    Z1 = X @ W1.T  # W1·X  [8×B]
     Z1 += b1  # Z1 = W1·X + b1·1ᵀ  [8×B]
     A1 = xp.maximum(Z1, 0.0)  # A1 = relu.(Z1)  [8×B]
     Z2 = A1 @ W2.T  # W2·A1  [3×B]
     Z2 += b2  # Z2 = W2·A1 + b2·1ᵀ  [3×B]
-    Y, L = _softmax_and_cross_entropy(Z2, t)  # Y = softmax(Z2), L = softmax_ce(Z2, T)  [3×B, scalar]
+    Y, L = _softmax_and_cross_entropy(Z2, T)  # Y = softmax(Z2), L = softmax_ce(Z2, T)  [3×B, scalar]
     grads = {}
     # W1: its own chain from the loss
-    delta_Z2 = 1/B * (Y - t)  # δ_Z2 = (1/B)·(Y - T)  [3×B]
+    delta_Z2 = 1/B * (Y - T)  # δ_Z2 = (1/B)·(Y - T)  [3×B]
     delta_A1 = delta_Z2 @ W2  # δ_A1 = W2ᵀ·δ_Z2  [8×B]
     delta_Z1 = delta_A1 * _step(Z1)  # δ_Z1 = δ_A1 ⊙ step.(Z1)  [8×B]
-    grad_W1 = delta_Z1.T @ x  # ∂L/∂W1 = δ_Z1·Xᵀ  [8×4]
+    grad_W1 = delta_Z1.T @ X  # ∂L/∂W1 = δ_Z1·Xᵀ  [8×4]
     grads['W1'] = grad_W1
     # b1: its own chain from the loss
-    delta_Z2 = 1/B * (Y - t)  # δ_Z2 = (1/B)·(Y - T)  [3×B]
+    delta_Z2 = 1/B * (Y - T)  # δ_Z2 = (1/B)·(Y - T)  [3×B]
     delta_A1 = delta_Z2 @ W2  # δ_A1 = W2ᵀ·δ_Z2  [8×B]
     delta_Z1 = delta_A1 * _step(Z1)  # δ_Z1 = δ_A1 ⊙ step.(Z1)  [8×B]
     grad_b1 = xp.sum(delta_Z1, axis=0)  # ∂L/∂b1 = δ_Z1·1  [8×1]
     grads['b1'] = grad_b1
     # W2: its own chain from the loss
-    delta_Z2 = 1/B * (Y - t)  # δ_Z2 = (1/B)·(Y - T)  [3×B]
+    delta_Z2 = 1/B * (Y - T)  # δ_Z2 = (1/B)·(Y - T)  [3×B]
     grad_W2 = delta_Z2.T @ A1  # ∂L/∂W2 = δ_Z2·A1ᵀ  [3×8]
     grads['W2'] = grad_W2
     # b2: its own chain from the loss
-    delta_Z2 = 1/B * (Y - t)  # δ_Z2 = (1/B)·(Y - T)  [3×B]
+    delta_Z2 = 1/B * (Y - T)  # δ_Z2 = (1/B)·(Y - T)  [3×B]
     grad_b2 = xp.sum(delta_Z2, axis=0)  # ∂L/∂b2 = δ_Z2·1  [3×1]
     grads['b2'] = grad_b2
     return L, grads

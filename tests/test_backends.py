@@ -373,3 +373,25 @@ def test_random_networks_give_the_numpy_modules_numbers_on_every_backend(desc, s
         loss, grads = python.gradients(params, {k: float(v[i]) for k, v in data.items()})
         assert loss == pytest.approx(loss_i, rel=1e-12, abs=1e-300, nan_ok=True)
         assert grads == pytest.approx(grads_i, rel=1e-9, abs=1e-12, nan_ok=True)
+
+
+def _matrix_spec_cases():
+    from test_matrix_user import SPEC_CASES
+
+    return {**SPEC_CASES, "autoencoder": (ROOT / "examples" / "autoencoder.net").read_text()}
+
+
+@pytest.mark.parametrize("name", sorted(_matrix_spec_cases()))
+def test_array_api_matrix_specs_on_strict_arrays_equal_numpy(name):
+    """The matrix spec files' cases (tests/test_matrix_user.py, examples/autoencoder.net):
+    broadcasts, vector algebra, row-wise logsumexp, constants, written-out losses."""
+    network = parse_spec(_matrix_spec_cases()[name], f"{name}.net")
+    reference, module = codegen.load_module(network), codegen.load_module(network, "array-api")
+    params, data = random_matrix_point(reference, 12, seed=1)
+    loss, grads = reference.gradients(params, data)
+    strict = ({k: xs.asarray(v) for k, v in params.items()}, {k: xs.asarray(v) for k, v in data.items()})
+    for function in (module.gradients, module.gradients_naive):
+        got_loss, got = function(*strict)
+        assert float(got_loss) == pytest.approx(float(loss), rel=1e-12, abs=1e-15)
+        for p in reference.PARAMS:
+            assert np.allclose(np.asarray(got[p]), grads[p], rtol=1e-10, atol=1e-14), p
