@@ -48,12 +48,11 @@ class ZeroDimParams:
 
     def __init__(self, module):
         self.module = module
-        for name in ("PARAMS", "INPUTS", "TARGETS", "NODES", "__deltaprop_source__"):
-            if hasattr(module, name):
-                setattr(self, name, getattr(module, name))
-        if hasattr(module, "SHAPES"):
-            self.SHAPES = module.SHAPES
         self.__name__ = getattr(module, "__name__", "module")
+        self.__deltaprop_source__ = getattr(module, "__deltaprop_source__", "")
+
+    def __getattr__(self, name):            # PARAMS, INPUTS, SHAPES, DATA_SHAPES, ...
+        return getattr(self.module, name)
 
     def _params(self, params):
         return {k: np.asarray(v) for k, v in params.items()}
