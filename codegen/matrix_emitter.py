@@ -66,19 +66,10 @@ def generate_matrix_module(network: MatrixNetwork, target=None) -> str:
     layout = matrix_layout(backend() if target is None else target)
     derivation = derive_matrix(network)
     names = _names(network, derivation)
-    statements = Statements(layout.printer(network, names), names, _reshapes(network, derivation))
-    in_place = layout.in_place
-    forward, _ = statements.forward(network.forward)
-    fast_forward, steps = statements.forward(network.forward,
-                                             readers=derivation.program if in_place else None)
-    returned = list(derivation.gradient.values())
-    backward = statements.backward(derivation.program, steps, returned, in_place=in_place)
-    loss_needs = _closure(network.forward, network.loss_symbol)
-    naive = _naive_chains(network, derivation, statements, names, in_place)
-    loss_lines, _ = statements.forward([(l, r) for l, r in network.forward if l in loss_needs])
-    code = "\n".join(forward + fast_forward + backward + loss_lines
-                     + [l for _, ls in naive for l in ls])
-    helpers = [text for name, text in layout.helpers.items() if name + "(" in code]
+    lines = _function_lines(network, derivation, layout, names)
+    naive_lines = [l for _, ls in lines["naive"] for l in ls]
+    code = "\n".join(lines["forward"] + lines["fast_forward"] + lines["backward"]
+                     + lines["loss_lines"] + naive_lines)
     setup = layout.setup(network, names)
     return render(
         "matrix_module.py.j2",
@@ -89,20 +80,35 @@ def generate_matrix_module(network: MatrixNetwork, target=None) -> str:
         inputs=_tuple(s.name for s in network.inputs),
         targets=_tuple(s.name for s in network.targets),
         nodes=_tuple(s.name for s in network.declared_nodes),
-        **_declarations(network),
+        **_declarations(network), **lines,
         loss_key=repr(network.loss_symbol.name), loss_var=names[network.loss_symbol],
-        helpers=helpers, forward_setup=setup + _ones_line(network, names, forward),
-        loss_setup=setup + _ones_line(network, names, loss_lines),
-        gradient_setup=setup + _ones_line(network, names, backward),
-        naive_setup=setup + _ones_line(network, names, [l for _, ls in naive for l in ls]),
-        forward=forward, fast_forward=fast_forward, backward=backward,
-        loss_lines=loss_lines,
+        helpers=[text for name, text in layout.helpers.items() if name + "(" in code],
+        forward_setup=setup + _ones_line(network, names, lines["forward"]),
+        loss_setup=setup + _ones_line(network, names, lines["loss_lines"]),
+        gradient_setup=setup + _ones_line(network, names, lines["backward"]),
+        naive_setup=setup + _ones_line(network, names, naive_lines),
         node_dict=", ".join(f"{s.name!r}: {names[s]}"
                             for s in network.nodes + (network.loss_symbol,)),
         grad_dict=", ".join(f"{p.name!r}: {names[derivation.gradient[p]]}"
                             for p in network.params),
-        naive=naive,
     )
+
+
+def _function_lines(network, derivation, layout, names) -> dict:
+    """The printed lines of forward, the gradient program's forward and backward parts, loss
+    and the naive chains."""
+    statements = Statements(layout.printer(network, names), names, _reshapes(network, derivation))
+    in_place = layout.in_place
+    forward, _ = statements.forward(network.forward)
+    fast_forward, steps = statements.forward(network.forward,
+                                             readers=derivation.program if in_place else None)
+    returned = list(derivation.gradient.values())
+    backward = statements.backward(derivation.program, steps, returned, in_place=in_place)
+    loss_needs = _closure(network.forward, network.loss_symbol)
+    naive = _naive_chains(network, derivation, statements, names, in_place)
+    loss_lines, _ = statements.forward([(l, r) for l, r in network.forward if l in loss_needs])
+    return {"forward": forward, "fast_forward": fast_forward, "backward": backward,
+            "loss_lines": loss_lines, "naive": naive}
 
 
 def _naive_chains(network, derivation, statements, names, in_place=True) -> list:
