@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import combinations
 
 import sympy as sp
 
@@ -141,7 +142,6 @@ def _reuse_product(product: sp.Mul, stored: dict) -> sp.Expr:
     factors = list(product.args)
     if len(factors) > 8:
         return product
-    from itertools import combinations
     for size in (3, 2):
         for chosen in combinations(range(len(factors)), size):
             node = stored.get(_factors(sp.Mul(*(factors[i] for i in chosen), evaluate=False)))
