@@ -13,7 +13,6 @@ import sympy as sp
 
 from .forms import recognise
 from .functions import sigmoid, softplus
-from .count import count_expr
 from .naming import fresh_name
 from .program import Assignment
 from .rules import reuses_value
@@ -27,38 +26,32 @@ def canonical(equations, loss_symbol: sp.Symbol, loss: sp.Expr, taken: set[str]
     written = list(equations) + ([] if loss_symbol == loss else [Assignment(loss_symbol, loss)])
     recognised: dict = {}
     for a in written:
-        recognised[a.lhs] = _simplest(recognise(a.rhs, recognised), a.rhs)
+        recognised[a.lhs] = recognise(a.rhs, recognised)
     return lower([Assignment(u, rhs) for u, rhs in recognised.items()], taken), recognised
-
-
-def _simplest(rhs: sp.Expr, written: sp.Expr) -> sp.Expr:
-    """``rhs`` or, where recognition changed it, its expansion if that is cheaper
-    (an expanded product of recognised pieces that costs fewer operations)."""
-    if rhs == written or rhs.is_Atom or _size(rhs) > 64:
-        return rhs
-    expanded = sp.expand(rhs)
-    return expanded if count_expr(expanded).total < count_expr(rhs).total else rhs
-
-
-def _size(expr: sp.Expr) -> int:
-    return sum(1 for _ in sp.preorder_traversal(expr))
 
 
 def lower(equations, taken: set[str]) -> list[Assignment]:
     """``equations`` with every nested value-reusing function stored in a node of its own."""
-    stored = {a.rhs: a.lhs for a in equations if reuses_value(a.rhs)}
-    out: list[Assignment] = []
+    extractor = _Extractor({a.rhs: a.lhs for a in equations if reuses_value(a.rhs)}, taken)
     for a in equations:
-        rhs = _Extractor(a.lhs, stored, out, taken).rhs(a.rhs)
-        out.append(Assignment(a.lhs, rhs))
-        stored.setdefault(a.rhs, a.lhs)
-    return out
+        extractor.owner = a.lhs
+        extractor.add(Assignment(a.lhs, extractor.rhs(a.rhs)))
+        extractor.stored.setdefault(a.rhs, a.lhs)
+    return extractor.out
 
 
 class _Extractor:
-    def __init__(self, owner: sp.Symbol, stored: dict, out: list, taken: set[str]):
-        self.owner, self.stored, self.out, self.taken = owner, stored, out, taken
-        self.defined = {a.lhs for a in out}
+    """Builds the lowered program ``out``; ``owner`` is the node whose right side is read."""
+
+    def __init__(self, stored: dict, taken: set[str]):
+        self.stored, self.taken = stored, taken
+        self.out: list[Assignment] = []
+        self.defined: set = set()
+        self.owner: sp.Symbol | None = None
+
+    def add(self, a: Assignment) -> None:
+        self.out.append(a)
+        self.defined.add(a.lhs)
 
     def rhs(self, expr: sp.Expr) -> sp.Expr:
         args = [self.nested(a) for a in expr.args]
@@ -86,9 +79,8 @@ class _Extractor:
         node = self.stored.get(expr)
         if node is None or node not in self.defined:
             node = sp.Symbol(fresh_name(f"{self.owner.name}_{_label(expr)}", self.taken))
-            self.out.append(Assignment(node, expr))
+            self.add(Assignment(node, expr))
             self.stored[expr] = node
-            self.defined.add(node)
         return node
 
 
