@@ -23,6 +23,7 @@ RECOGNISED = (
     ("log(1 + exp(z))", "softplus(z)"),
     ("log(exp(z1) + ... + exp(zk))", "logsumexp(z1, ..., zk)"),
     ("exp(zi)/(exp(z1) + ... + exp(zk))", "exp(zi − logsumexp(z1, ..., zk))  (softmax)"),
+    ("log(e_i/S), e_k = exp(z_k) and S = e_1 + ... + e_k as nodes", "z_i − logsumexp(z1, ..., zk)"),
     ("log(σ(z)), log(1 − σ(z))", "−softplus(−z), −softplus(z)"),
     ("log(exp(u))", "u"),
     ("Max(0, z)", "relu(z)"),
@@ -76,10 +77,12 @@ def _one_plus_exp(expr: sp.Expr):
     return None
 
 
-def _sum_of_exps(expr: sp.Expr):
-    """[u1, ..., uk] if ``expr`` is exp(u1) + ... + exp(uk), k ≥ 2, else None."""
-    if expr.is_Add and all(isinstance(a, sp.exp) for a in expr.args):
-        return [a.args[0] for a in expr.args]
+def _sum_of_exps(expr: sp.Expr, r: _Recogniser | None = None):
+    """[u1, ..., uk] if ``expr`` is exp(u1) + ... + exp(uk), k ≥ 2, the exponentials possibly
+    behind nodes (``S = e1 + e2``, ``e1 = exp(z1)``), else None."""
+    terms = [r.value(a) if r is not None else a for a in expr.args] if expr.is_Add else []
+    if terms and all(isinstance(a, sp.exp) for a in terms):
+        return [a.args[0] for a in terms]
     return None
 
 
@@ -104,8 +107,24 @@ def _log_rule(r: _Recogniser, expr: sp.log):
     u = _one_plus_exp(arg)
     if u is not None:
         return softplus(u)
-    exps = _sum_of_exps(arg)
-    return logsumexp(*exps) if exps else None
+    exps = _sum_of_exps(value if value.is_Add else arg, r)
+    if exps:
+        return logsumexp(*exps)
+    return _log_of_product(r, value) if value.is_Mul else None
+
+
+def _log_of_product(r: _Recogniser, product: sp.Mul):
+    """log(e1/S) = z1 − logsumexp(z1, z2) with e_k = exp(z_k) and S = e1 + e2 nodes (softmax
+    written through nodes): the log of a product as the sum of its factors' logs, when every
+    factor's log simplifies; else None."""
+    logs = []
+    for f in product.args:
+        base, n = (f.base, f.exp) if f.is_Pow and f.exp.is_Integer else (f, 1)
+        simpler = _log_rule(r, sp.log(base, evaluate=False)) if not base.is_Number else None
+        if simpler is None:
+            return None
+        logs.append(n * simpler)
+    return sp.Add(*logs)
 
 
 def _one_minus_sigmoid(r: _Recogniser, expr: sp.Expr):

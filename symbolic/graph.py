@@ -230,15 +230,16 @@ def _is_small(expr: sp.Expr) -> bool:
 
 def _cheapest(d: sp.Expr) -> sp.Expr:
     """The cheapest of ``d``, its common factors pulled out (2*y - 2*t → 2*(y - t)) and, for
-    small ``d``, its expansion (y*(1 - t) - t*(1 - y) → y - t), collected by one symbol
-    (a·t1 + a·t2 + a·t3 − t3 → a·(t1 + t2 + t3) − t3)."""
+    small ``d``, its expansion (y*(1 - t) - t*(1 - y) → y - t), collected by one symbol or
+    function value (a·t1 + a·t2 + a·t3 − t3 → a·(t1 + t2 + t3) − t3)."""
     if d.is_Atom or not any(e.is_Add for e in sp.preorder_traversal(d)):
         return d                          # a symbol or a product: nothing to factor or expand
     candidates = [d, sp.factor_terms(d)]
     if _is_small(d) and not d.has(sp.Piecewise):
-        expanded = sp.expand(d)
+        expanded = sp.expand(d, power_exp=False, power_base=False, log=False)
         candidates += [expanded, sp.factor_terms(expanded)]
-        candidates += [sp.collect(expanded, s) for s in sorted(expanded.free_symbols, key=str)]
+        pieces = sorted(expanded.free_symbols, key=str) + sorted(expanded.atoms(sp.Function), key=str)
+        candidates += [sp.collect(expanded, p) for p in pieces]
     return min(candidates, key=lambda e: count_expr(e).total)
 
 
