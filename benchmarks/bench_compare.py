@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from symbolic import builtin, derive_delta, mlp  # noqa: E402
+from symbolic import builtin, derive, mlp  # noqa: E402
 from symbolic.compare import compare  # noqa: E402
 from symbolic.cost import count_program  # noqa: E402
 from symbolic.from_scratch import ScratchLimits  # noqa: E402
@@ -112,7 +112,7 @@ def ratio_table() -> None:
     for sizes in RATIO_NETS:
         network = sigmoid_mlp(sizes)
         forward = count_program(network.forward)
-        delta = count_program(derive_delta(network).program)
+        delta = count_program(derive(network).program)
         r = delta.total / forward.total
         n_sigmoid = sum(isinstance(a.rhs, sigmoid) for a in network.forward)
         r4 = delta.total / (forward.total + 3 * n_sigmoid)
@@ -131,7 +131,7 @@ def reuse_forward_products(network):
 
     from symbolic.program import Program
 
-    derivation = derive_delta(network)
+    derivation = derive(network)
     graph, rhs = network.graph, network.forward.as_dict()
     backward = derivation.program.as_dict()
     products, dropped = {}, set()
@@ -169,7 +169,7 @@ def reuse_table() -> None:
           f"  gradients equal")
     for sizes in ["1-4-4-4-1", "2-2-2-2-2-2-1", "8-8-8-8-8-8-1"]:
         network = sigmoid_mlp(sizes)
-        derivation = derive_delta(network)
+        derivation = derive(network)
         forward, backward = reuse_forward_products(network)
         assert count_program(forward) == count_program(network.forward)
         rng = random.Random(0)

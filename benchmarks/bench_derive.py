@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sympy as sp  # noqa: E402
 
-from symbolic import builtin, derive_delta, network_costs  # noqa: E402
+from symbolic import builtin, derive, network_costs  # noqa: E402
 
 SIZES = ["2-2-1", "8-8-1", "16-16-1", "32-32-4", "100-100-10", "784-128-10"]
 SYMPY_CAP = 300          # weights: beyond this the inlined-diff baseline is not attempted
@@ -28,7 +28,7 @@ def time_deltaprop(sizes: str) -> dict:
     t0 = time.perf_counter()
     network = builtin(f"mlp:{sizes}:sigmoid:squared")
     t1 = time.perf_counter()
-    derivation = derive_delta(network)
+    derivation = derive(network)
     t2 = time.perf_counter()
     costs = network_costs(network, derivation)
     t3 = time.perf_counter()

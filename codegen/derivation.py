@@ -18,7 +18,7 @@ from typing import Mapping, Sequence
 import sympy as sp
 
 from symbolic.cost import network_costs
-from symbolic.delta import derive_delta
+from symbolic.sweep import derive
 from .document import (LINE_WIDTH, Code, Display, Heading, Math, Row, Section, Table, Text,
                        comment_text, md_title, render_blocks, shell_word, side_by_side,
                        tex_title)
@@ -52,7 +52,7 @@ class Derivation:
                  source: str | None = None):
         self.network = network
         self.source = source or network.name  # the NETWORK argument the header's command names
-        self.delta = derive_delta(network)
+        self.delta = derive(network)
         self.printer = TextbookLatexPrinter.for_network(network, self.delta)
         self.requested = _select_weights(network, weights)
         self.at = _check_point(network, at) if at is not None else None

@@ -185,7 +185,7 @@ class TextbookLatexPrinter(LatexPrinter):
 
     @classmethod
     def for_network(cls, network, delta=None) -> "TextbookLatexPrinter":
-        """A printer for ``network`` (and the δ and gradient symbols of a ``DeltaDerivation``)."""
+        """A printer for ``network`` (and the δ and gradient symbols of a ``Derivation``)."""
         deltas = delta.delta_node if delta is not None else {}
         gradients = {g: p for p, g in delta.gradient.items()} if delta is not None else {}
         return cls(network.latex_names, deltas, gradients, network.loss_symbol, network.symbols,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .document import comment_text, md_title, tex_title
 from .latex import pdflatex_unicode
-from symbolic.matrix.derive import derive_matrix
+from symbolic import derive
 from .matrix_latex import matrix_latex, symbol_tex
 from symbolic.matrix.network import MatrixNetwork
 from symbolic.matrix.rules import RULE_TEX
@@ -20,7 +20,7 @@ def _rows(pairs) -> list[dict]:
 
 def document_context(network: MatrixNetwork) -> dict:
     """Everything the templates print, as strings."""
-    derivation = derive_matrix(network)
+    derivation = derive(network)
     deltas = [(l, r) for l, r in derivation.program if l not in derivation.gradient.values()]
     grads = [(l, r) for l, r in derivation.program if l in derivation.gradient.values()]
     declared = [(role, s) for role, group in (("input", network.inputs),

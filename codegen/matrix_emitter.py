@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from symbolic.version import __version__
-from symbolic.matrix import MatrixNetwork, derive_matrix
+from symbolic import derive
+from symbolic.matrix import MatrixNetwork
 
 from . import array_api_matrix
 from .backends import backend
@@ -64,7 +65,7 @@ class MatrixLayout:
 def generate_matrix_module(network: MatrixNetwork, target=None) -> str:
     """The module's source text (deterministic) for ``target`` (``codegen.backends``)."""
     layout = matrix_layout(backend() if target is None else target)
-    derivation = derive_matrix(network)
+    derivation = derive(network)
     names = _names(network, derivation)
     lines = _function_lines(network, derivation, layout, names)
     naive_lines = [l for _, ls in lines["naive"] for l in ls]

@@ -16,7 +16,7 @@ import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
 
 from symbolic.version import __version__
-from symbolic import Network, derive_delta
+from symbolic import Network, derive
 from symbolic.errors import DeltapropError
 from symbolic.cost import network_costs
 from symbolic.naive import derive_naive
@@ -74,7 +74,7 @@ class ScalarEmitter:
 
     @cached_property
     def derivation(self):
-        return derive_delta(self.network)
+        return derive(self.network)
 
     @cached_property
     def costs(self):

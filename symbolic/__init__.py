@@ -1,7 +1,7 @@
 """deltaprop's symbolic engine: declare a network, derive naive chains and shared δ terms."""
 from .builders import dense, mlp
 from .cost import NetworkCosts, OpCount, count_expr, count_program, naive_cost, network_costs
-from .delta import DeltaDerivation, derive_delta
+from .sweep import Derivation, derive
 from .errors import DeltapropError, NetworkError, NetworkWarning
 from .examples import EXAMPLES, POINTS, builtin
 from .functions import logsumexp, relu, sigmoid, softplus
@@ -11,9 +11,9 @@ from .network import Network
 from .program import Assignment, Program
 
 __all__ = [
-    "Assignment", "ChainPath", "DeltaDerivation", "DeltapropError", "EXAMPLES", "Edge", "Graph",
+    "Assignment", "ChainPath", "Derivation", "DeltapropError", "EXAMPLES", "Edge", "Graph",
     "NaiveGradient", "Network", "NetworkCosts", "NetworkError", "NetworkWarning", "OpCount",
     "POINTS", "Program", "builtin", "count_expr", "count_path_terms", "count_program", "dense",
-    "derive_delta", "derive_naive", "local_partials", "logsumexp", "mlp", "naive_cost",
+    "derive", "derive_naive", "local_partials", "logsumexp", "mlp", "naive_cost",
     "network_costs", "relu", "sigmoid", "softplus",
 ]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from .cost import OpCount, count_expr, count_program, naive_cost
-from .delta import DeltaDerivation, derive_delta
+from .sweep import Derivation, derive
 from .from_scratch import FromScratch, ScratchLimits, from_scratch
 from .naive import count_path_terms
 from .network import Network
@@ -96,9 +96,9 @@ class Comparison:
 
 
 def compare(network: Network, limits: ScratchLimits = ScratchLimits(),
-            derivation: DeltaDerivation | None = None) -> Comparison:
+            derivation: Derivation | None = None) -> Comparison:
     """All four counts for ``network`` (from-scratch only within ``limits``)."""
-    derivation = derivation or derive_delta(network)
+    derivation = derivation or derive(network)
     return Comparison(network=network.name, n_params=len(network.params),
                       paths=count_path_terms(network),
                       forward=count_program(network.forward), naive=naive_cost(network),
@@ -113,10 +113,10 @@ def _loss_value(network: Network) -> OpCount:
     return count_expr(last.rhs) if last.lhs not in network.nodes else OpCount()
 
 
-def shared_prefixes(derivation: DeltaDerivation) -> list[SharedPrefix]:
+def shared_prefixes(derivation: Derivation) -> list[SharedPrefix]:
     """For each δ in sweep order: the weights reusing it and the naive products rebuilding it.
 
-    Equal to ``DeltaDerivation.weights_behind`` (a parameter reuses δ_v when v depends on
+    Equal to ``Derivation.weights_behind`` (a parameter reuses δ_v when v depends on
     it), computed with one bit mask per node so that 10,000-weight networks stay fast.
     """
     network = derivation.network

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .count import ZERO, OpCount, count_expr, count_program, split_fraction  # noqa: F401 (API)
-from .delta import derive_delta
+from .sweep import derive
 from .naive import count_path_terms
 
 
@@ -56,7 +56,7 @@ def naive_cost(network) -> OpCount:
 
 def network_costs(network, delta=None) -> NetworkCosts:
     """Forward, naive-backward and shared-δ-backward costs (``delta``: a derivation to reuse)."""
-    delta = delta or derive_delta(network)
+    delta = delta or derive(network)
     return NetworkCosts(forward=count_program(network.forward), naive=naive_cost(network),
                         delta=count_program(delta.program),
                         paths=count_path_terms(network))

@@ -13,6 +13,7 @@ import sympy as sp
 
 from .functions import sigmoid, softplus
 from .count import count_expr
+from .dag import Dag
 from .rules import derivative, rule_for
 
 
@@ -24,41 +25,13 @@ class Edge:
     producer: sp.Symbol
     partial: sp.Expr
 
+    def cotangents(self, g: sp.Expr) -> list[sp.Expr]:
+        """The terms this edge adds to δ_producer given δ_consumer = g: [g·∂u/∂v]."""
+        return [g * self.partial]
 
-class Graph:
-    """Producers, consumers and local partials of a network's forward program."""
 
-    def __init__(self, network):
-        self.network = network
-        self.rhs = network.differentiated          # stored values (h_sigmoid) are not nodes here
-        self.values = network.forward.as_dict()
-        self.producers = {u: network.dependencies(e) for u, e in self.rhs.items()}
-        self.consumers: dict[sp.Symbol, list[sp.Symbol]] = {s: [] for s in network.symbols}
-        for u, vs in self.producers.items():
-            for v in vs:
-                self.consumers[v].append(u)
-
-    @property
-    def loss(self) -> sp.Symbol:
-        return self.network.loss_symbol
-
-    @cached_property
-    def reaches_loss(self) -> frozenset:
-        """Symbols with a path to the loss."""
-        seen = {self.loss}
-        for u in reversed(list(self.rhs)):
-            if u in seen:
-                seen.update(self.producers[u])
-        return frozenset(seen)
-
-    @cached_property
-    def active(self) -> tuple[sp.Symbol, ...]:
-        """Parameters and nodes that depend on a parameter and reach the loss, in order."""
-        depends = set(self.network.params)
-        for u in self.rhs:
-            if any(v in depends for v in self.producers[u]):
-                depends.add(u)
-        return tuple(s for s in self.network.symbols if s in depends and s in self.reaches_loss)
+class Graph(Dag):
+    """The scalar graph: every edge carries its local partial ∂u/∂v."""
 
     @cached_property
     def edges(self) -> dict[tuple[sp.Symbol, sp.Symbol], Edge]:
@@ -73,24 +46,6 @@ class Graph:
             for v, d in local_partials(rhs, wanted, u).items():
                 edges[(u, v)] = Edge(u, v, _cheapest(reuse_forward_values(d, reuse)))
         return edges
-
-    def in_edges(self, v: sp.Symbol) -> list[Edge]:
-        """Edges from the consumers of ``v`` into ``v``, in consumer order."""
-        return [self.edges[(u, v)] for u in self.consumers[v] if (u, v) in self.edges]
-
-    def out_edges(self, u: sp.Symbol) -> list[Edge]:
-        """Edges from ``u`` to its active producers."""
-        return [self.edges[(u, v)] for v in self.producers.get(u, ()) if (u, v) in self.edges]
-
-    @cached_property
-    def path_counts(self) -> dict[sp.Symbol, int]:
-        """Number of chain-rule paths from the loss to each active symbol (dynamic programming)."""
-        counts = {s: 0 for s in self.active}
-        counts[self.loss] = 1
-        for v in reversed(self.active):
-            if v != self.loss:
-                counts[v] = sum(counts[e.consumer] for e in self.in_edges(v))
-        return counts
 
     def _forward_value_map(self) -> dict[sp.Expr, sp.Expr]:
         """Right sides the forward pass already stored, mapped to their node (σ(z1) → h1),

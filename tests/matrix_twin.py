@@ -1,5 +1,5 @@
 """The scalar-level twin of a matrix network: every matrix entry a symbol, derived by the
-scalar engine (``symbolic.derive_delta``), evaluated sample by sample.
+scalar engine (``symbolic.derive``), evaluated sample by sample.
 
 This shares nothing with the matrix sweep, its VJP rules or its printer: matrix expressions
 are expanded entry by entry here (per sample, B = 1) into scalar ``Network`` equations, so
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from symbolic import Network, derive_delta
+from symbolic import Network, derive
 from symbolic.evaluate import run
 from symbolic.functions import logsumexp
 from symbolic.matrix import BATCH, Apply, LogSumExp, Mean, Softmax, SoftmaxCrossEntropy
@@ -84,7 +84,7 @@ def scalar_twin(network):
 def twin_gradients(network, params: dict, data: dict):
     """(batch-mean loss, {param name: gradient array shaped like params[name]})."""
     twin, env = scalar_twin(network)
-    derivation = derive_delta(twin)
+    derivation = derive(twin)
     values = {}
     for p in network.params:
         array = np.asarray(params[p.name], dtype=float).reshape(env[p].shape)

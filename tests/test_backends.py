@@ -19,7 +19,7 @@ import codegen
 from codegen.check import check_gradients, random_point
 from codegen.check import random_matrix_point
 from deltaprop.cli import main
-from symbolic import EXAMPLES, POINTS, builtin, derive_delta
+from symbolic import EXAMPLES, POINTS, builtin, derive
 from symbolic.evaluate import point, run
 from symbolic.matrix import parse_layers
 from symbolic.spec import parse_spec
@@ -67,12 +67,12 @@ def test_python_gradients_equal_the_symbolic_delta_program(spec, modules):
     """One sample: the python module against the core engine's δ program evaluated in floats."""
     network, module = modules(spec, "python")
     values = _values(spec, module)
-    env = run(network.forward + derive_delta(network).program, point(network, values))
+    env = run(network.forward + derive(network).program, point(network, values))
     loss, grads = module.gradients({p: float(values[p]) for p in module.PARAMS},
                                    {n: float(values[n]) for n in module.INPUTS + module.TARGETS})
     assert isinstance(loss, float) and all(isinstance(g, float) for g in grads.values())
     assert loss == pytest.approx(env[network.loss_symbol], rel=1e-12)
-    gradient = derive_delta(network).gradient
+    gradient = derive(network).gradient
     for p in network.params:
         assert grads[p.name] == pytest.approx(env[gradient[p]], rel=1e-9, abs=1e-14)
 

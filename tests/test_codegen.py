@@ -10,7 +10,7 @@ import sympy as sp
 
 import codegen
 from codegen.check import check_gradients, random_point
-from symbolic import EXAMPLES, POINTS, Network, builtin, derive_delta, sigmoid
+from symbolic import EXAMPLES, POINTS, Network, builtin, derive, sigmoid
 from symbolic.evaluate import point, run
 
 EXAMPLE_NAMES = list(EXAMPLES)
@@ -44,7 +44,7 @@ def test_gradients_equal_symbolic_delta_program(spec, modules):
     network, module = modules(spec)
     values = POINTS.get(spec) or {**dict(zip(module.PARAMS, np.linspace(-0.7, 0.9, len(module.PARAMS)))),
                                  **{n: 0.3 for n in module.INPUTS}, **{n: 0.6 for n in module.TARGETS}}
-    derivation = derive_delta(network)
+    derivation = derive(network)
     env = run(network.forward + derivation.program, point(network, values))
     loss, grads = module.gradients({p: values[p] for p in module.PARAMS},
                                    {n: values[n] for n in module.INPUTS + module.TARGETS})

@@ -14,7 +14,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symbolic import (POINTS, OpCount, builtin, count_expr, derive_delta, derive_naive, mlp,
+from symbolic import (POINTS, OpCount, builtin, count_expr, derive, derive_naive, mlp,
                       naive_cost)
 from symbolic.compare import compare, shared_prefixes
 from symbolic.evaluate import point, run
@@ -90,7 +90,7 @@ def test_sharing_of_seed_121():
                                   "mlp:2-3-3-2:tanh:bce"])
 def test_sharing_against_weights_behind_and_enumerated_paths(name):
     network = builtin(name)
-    derivation = derive_delta(network)
+    derivation = derive(network)
     paths = [p for g in derive_naive(network) for p in g.paths]
     for s in shared_prefixes(derivation):
         assert list(s.weights) == list(derivation.weights_behind[s.node])
@@ -150,7 +150,7 @@ def test_inlined_size_estimate_is_the_size_of_the_inlined_loss(name):
 def test_from_scratch_program_computes_the_same_gradients(name):
     network = builtin(name)
     values = point(network, POINTS[name])
-    derivation = derive_delta(network)
+    derivation = derive(network)
     ours = run(network.forward + derivation.program, values)
     theirs = run(from_scratch_program(network), values)
     for p in network.params:

@@ -5,7 +5,7 @@ import pytest
 import sympy as sp
 
 from symbolic import (EXAMPLES, POINTS, Network, NetworkError, builtin, count_path_terms,
-                      derive_delta, derive_naive, sigmoid)
+                      derive, derive_naive, sigmoid)
 from symbolic.evaluate import evaluate, point, run
 from symbolic.passes import optimize
 
@@ -17,7 +17,7 @@ BUILDER_NETS = ["mlp:2-3-1:sigmoid:squared", "mlp:2-2-2:tanh:softmax-ce",
 
 
 def delta_gradients(network, values):
-    derivation = derive_delta(network)
+    derivation = derive(network)
     env = run(derivation.program, run(network.forward, values))
     return {p: env[derivation.gradient[p]] for p in network.params}
 
@@ -73,7 +73,7 @@ def test_closed_form_of_seed_121():
     naive_w1 = derive_naive(network)[0]
     assert [n.name for n in naive_w1.paths[0].nodes] == ["L", "y", "z3", "h1", "z1", "w1"]
     assert sp.expand(naive_w1.expression - closed) == 0
-    derivation = derive_delta(network)
+    derivation = derive(network)
     assert derivation.gradient_expression(network.symbol("w1")) == derivation.delta[network.symbol("z1")] * x
 
 
@@ -125,7 +125,7 @@ def test_path_counting_does_not_blow_up():
 @pytest.mark.parametrize("name", ["seed-121", "seed-222", "seed-softmax", "mlp:2-3-2:tanh:bce"])
 def test_optimized_programs_compute_the_same(name):
     network = builtin(name)
-    derivation = derive_delta(network)
+    derivation = derive(network)
     outputs = list(derivation.gradient.values()) + [network.loss_symbol]
     forward, backward = optimize(network.forward, derivation.program, outputs)
     values = random_point(network, random.Random(1))
@@ -137,7 +137,7 @@ def test_optimized_programs_compute_the_same(name):
 
 def test_weights_behind_each_delta_seed_221():
     network = builtin("seed-221")
-    behind = derive_delta(network).weights_behind
+    behind = derive(network).weights_behind
     names = {v.name: [p.name for p in ps] for v, ps in behind.items()}
     assert names["z1"] == ["w1", "w5"]          # the seed document's point: w1 and w5 share δ_z1
     assert names["z2"] == ["w2"]
@@ -148,7 +148,7 @@ def test_common_subexpression_temporaries_avoid_reserved_names():
     x, t, w, c0, z = sp.symbols("x t w c0 z")
     with pytest.warns(Warning):
         network = Network("n", [x], [t], [w, c0], [(z, w * x)], (z - t) ** 2 + sp.exp(z - t))
-    derivation = derive_delta(network)
+    derivation = derive(network)
     forward, backward = optimize(network.forward, derivation.program, [derivation.gradient[w]],
                                  reserved=[s.name for s in network.symbols])
     temps = [a.lhs.name for a in forward if a.lhs not in network.symbols]

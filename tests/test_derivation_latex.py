@@ -2,7 +2,7 @@
 import pytest
 import sympy as sp
 
-from symbolic import Network, builtin, derive_delta, sigmoid
+from symbolic import Network, builtin, derive, sigmoid
 from codegen.latex import TextbookLatexPrinter, break_terms, textbook_name, visual_width
 
 
@@ -24,16 +24,16 @@ def test_user_latex_names_win():
     x, w, t, h = sp.symbols("x w t h1")
     net = Network("named", [x], [t], [w], [(h, sigmoid(w * x))], (h - t) ** 2 / 2,
                   latex_names={"h1": r"\hat{y}", w: r"\theta"})
-    printer = TextbookLatexPrinter.for_network(net, derive_delta(net))
+    printer = TextbookLatexPrinter.for_network(net, derive(net))
     assert printer.doprint(h) == r"\hat{y}"
     assert printer.doprint(w * x) == r"\theta x"
-    delta = derive_delta(net)
+    delta = derive(net)
     assert printer.doprint(delta.delta[h]) == r"\delta_{\hat{y}}"
 
 
 def test_delta_and_gradient_symbols():
     net = builtin("seed-121")
-    delta = derive_delta(net)
+    delta = derive(net)
     p = TextbookLatexPrinter.for_network(net, delta)
     z1 = net.symbol("z1")
     assert p.doprint(delta.delta[z1]) == r"\delta_{z_1}"
@@ -41,7 +41,7 @@ def test_delta_and_gradient_symbols():
     assert p.doprint(delta.program.as_dict()[delta.delta[z1]]) == \
         r"\delta_{h_1} h_1 \left(1 - h_1\right)"
     layered = builtin("seed-softmax")
-    d2 = derive_delta(layered)
+    d2 = derive(layered)
     p2 = TextbookLatexPrinter.for_network(layered, d2)
     assert p2.doprint(d2.delta[layered.symbol("z1_2")]) == r"\delta^{(1)}_2"
     assert p2.doprint(d2.delta[layered.symbol("a1_2")]) == r"\delta_{a^{(1)}_2}"

@@ -14,7 +14,7 @@ import pytest
 import sympy as sp
 
 import codegen
-from symbolic import derive_delta, network_costs
+from symbolic import derive, network_costs
 from symbolic.forms import recognise
 from symbolic.functions import logsumexp, relu, sigmoid, softplus
 from symbolic.rules import derivative, rule_table
@@ -68,8 +68,8 @@ def test_logs_see_through_nodes():
 
 def test_written_out_222_has_textbook_deltas_and_the_builtin_cost():
     written, builtin = seed_222(True), seed_222(False)
-    lines = [(d.lhs.name, d.rhs) for d in derive_delta(written).program]
-    assert lines == [(d.lhs.name, d.rhs) for d in derive_delta(builtin).program]
+    lines = [(d.lhs.name, d.rhs) for d in derive(written).program]
+    assert lines == [(d.lhs.name, d.rhs) for d in derive(builtin).program]
     assert not any(rhs.has(sp.exp) for _, rhs in lines)
     h1, delta_h1 = written.symbol("h1"), sp.Symbol("delta_h1")
     assert dict(lines)["delta_z1"] == delta_h1 * h1 * (1 - h1)
@@ -78,7 +78,7 @@ def test_written_out_222_has_textbook_deltas_and_the_builtin_cost():
 
 def delta_program(text: str) -> dict:
     network = parse_spec(text, "case.net")
-    return network, {d.lhs.name: d.rhs for d in derive_delta(network).program}
+    return network, {d.lhs.name: d.rhs for d in derive(network).program}
 
 
 def test_tanh_written_with_exponentials_derives_one_minus_h_squared():

@@ -21,7 +21,7 @@ from deltaprop.cli import main
 from peer.checks import unassigned_names
 from random_networks import descriptions, near_kink, random_values
 from reference import reference_gradients
-from symbolic import builtin, derive_delta, derive_naive
+from symbolic import builtin, derive, derive_naive
 from symbolic.errors import DeltapropError, NetworkWarning
 from symbolic.evaluate import evaluate, point, run
 from symbolic.spec import format_spec, parse_spec
@@ -41,7 +41,7 @@ def quiet(fn, *args):
 
 
 def delta_gradients(network, env: dict) -> dict:
-    derivation = derive_delta(network)
+    derivation = derive(network)
     values = run(derivation.program, env)
     return {p.name: values[g] for p, g in derivation.gradient.items()}
 
@@ -91,8 +91,8 @@ def test_random_networks_delta_matches_naive_and_central_differences(desc, style
     # the spec text and the Python declaration are the same network
     py_env = run(python_net.forward, point(python_net, values))
     assert py_env[python_net.loss_symbol] == pytest.approx(loss, rel=1e-12, abs=1e-300)
-    assert [str(a) for a in derive_delta(spec_net).program] == \
-        [str(a) for a in derive_delta(python_net).program]
+    assert [str(a) for a in derive(spec_net).program] == \
+        [str(a) for a in derive(python_net).program]
     written = quiet(parse_spec, format_spec(python_net), "written.net")
     assert [str(a) for a in written.forward] == [str(a) for a in python_net.forward]
 

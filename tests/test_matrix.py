@@ -5,10 +5,10 @@ import pytest
 
 from codegen import generate_module, load_module
 from deltaprop.loading import load_network
-from symbolic import derive_delta, mlp
+from symbolic import derive, mlp
 from symbolic.errors import NetworkError
 from symbolic.evaluate import run
-from symbolic.matrix import derive_matrix, layers, parse_layers
+from symbolic.matrix import layers, parse_layers
 from symbolic.matrix.text import math_text
 
 CASES = [([2, 3, 2], "sigmoid", "squared"), ([3, 4, 2], "tanh", "softmax-ce"),
@@ -32,7 +32,7 @@ def _random_problem(net, module, batch, seed, dtype=np.float64):
 def _scalar_gradients(sizes, activation, loss, params, data):
     """Mean over the batch of the scalar-level network's δ gradients (symbolic.evaluate)."""
     net = mlp(sizes, activation, loss)
-    derivation = derive_delta(net)
+    derivation = derive(net)
     sep = "_" if max(sizes) >= 10 else ""
     values = {}
     for l in range(1, len(sizes)):
@@ -128,7 +128,7 @@ def test_float32_in_float32_out():
 
 
 def test_derivation_is_the_textbook_recursion():
-    derivation = derive_matrix(parse_layers("layers:2-3-2:sigmoid:squared"))
+    derivation = derive(parse_layers("layers:2-3-2:sigmoid:squared"))
     text = {math_text(lhs): math_text(rhs) for lhs, rhs in derivation.program}
     assert text["δ_A1"] == "W2ᵀ·δ_Z2"
     assert text["δ_Z1"] == "δ_A1 ⊙ A1 ⊙ (1 - A1)"

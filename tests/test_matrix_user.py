@@ -16,8 +16,9 @@ from codegen import check_gradients, generate_module, load_module
 from codegen.check import random_matrix_point
 from deltaprop.cli import main
 from matrix_twin import twin_gradients
+from symbolic import derive
 from symbolic.errors import NetworkError, NetworkWarning
-from symbolic.matrix import (BATCH, Apply, MatrixNetwork, apply, derive_matrix, hadamard,
+from symbolic.matrix import (BATCH, Apply, MatrixNetwork, apply, hadamard,
                              over_batch, sum_rows)
 from symbolic.matrix.functions import SCALAR, elementwise_derivative
 from symbolic.matrix.text import math_text
@@ -177,7 +178,7 @@ def test_every_element_wise_function_against_twin_and_central_differences(name):
 def test_issue_autoencoder_spec_equals_the_python_network_and_its_twin():
     spec = parse_spec(AUTOENCODER, "autoencoder.net")
     assert isinstance(spec, MatrixNetwork)
-    text = {math_text(l): math_text(r) for l, r in derive_matrix(spec).program}
+    text = {math_text(l): math_text(r) for l, r in derive(spec).program}
     assert text["∂L/∂W"] == "H·δ_Rᵀ + δ_Z·Xᵀ"   # tied weights: both uses of W
     assert text["δ_H"] == "W·δ_R" and text["δ_R"] == "(1/B)·(R - T)"
     spec_module = assert_matches_twin(spec)
@@ -336,7 +337,7 @@ def test_readme_and_example_file_show_the_tested_autoencoder():
 
 
 def _delta_text(text: str) -> dict:
-    return {math_text(l): math_text(r) for l, r in derive_matrix(parse_spec(text, "f.net")).program}
+    return {math_text(l): math_text(r) for l, r in derive(parse_spec(text, "f.net")).program}
 
 
 def test_cross_node_simplifications_hold_at_the_matrix_level():

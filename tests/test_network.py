@@ -64,11 +64,11 @@ def test_loss_that_reaches_no_parameter_is_an_error():
 
 
 def test_unreachable_parameter_warns_and_has_zero_gradient():
-    from symbolic import derive_delta
+    from symbolic import derive
 
     with pytest.warns(NetworkWarning, match="w2 cannot reach the loss"):
         network = Network("n", [x], [t], [w1, w2], [(z1, w1 * x), (z2, w2 * x)], (z1 - t) ** 2)
-    assert derive_delta(network).gradient_expression(w2) == 0
+    assert derive(network).gradient_expression(w2) == 0
 
 
 def test_builder_names_and_sizes():

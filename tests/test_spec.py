@@ -15,7 +15,7 @@ import pytest
 import sympy as sp
 
 from deltaprop.cli import main
-from symbolic import EXAMPLES, POINTS, builtin, derive_delta
+from symbolic import EXAMPLES, POINTS, builtin, derive
 from symbolic.errors import DeltapropError, NetworkWarning
 from symbolic.evaluate import point, run
 from symbolic.spec import LIMITS, Limits, SpecError, load_spec_file, parse_spec
@@ -28,7 +28,7 @@ LOCATED = re.compile(r"^case\.net:(\d+):(\d+): \S")
 
 def gradients_at(network, values: dict) -> dict:
     """∂L/∂p by the δ program, evaluated in floats, keyed by parameter name."""
-    derivation = derive_delta(network)
+    derivation = derive(network)
     env = run(derivation.program, run(network.forward, point(network, values)))
     return {p.name: env[g] for p, g in derivation.gradient.items()}
 
@@ -43,8 +43,8 @@ def test_example_files_match_the_builtin_seed_networks(name):
     assert [s.name for s in parsed.inputs + parsed.targets] == \
         [s.name for s in reference.inputs + reference.targets]
     # the same derivation, printed, and the same numbers at the seeds' worked point
-    assert [str(a) for a in derive_delta(parsed).program] == \
-        [str(a) for a in derive_delta(reference).program]
+    assert [str(a) for a in derive(parsed).program] == \
+        [str(a) for a in derive(reference).program]
     got, want = gradients_at(parsed, POINTS[name]), gradients_at(reference, POINTS[name])
     for p in want:
         assert got[p] == pytest.approx(want[p], rel=1e-12, abs=1e-15)
@@ -360,8 +360,8 @@ def test_format_spec_round_trips_builtin_networks(name):
 
     network = builtin(name)
     back = parse_spec(format_spec(network), name=network.name)
-    assert [str(a) for a in derive_delta(back).program] == \
-        [str(a) for a in derive_delta(network).program]
+    assert [str(a) for a in derive(back).program] == \
+        [str(a) for a in derive(network).program]
     assert [s.name for s in back.symbols] == [s.name for s in network.symbols]
 
 

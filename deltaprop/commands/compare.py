@@ -18,6 +18,7 @@ from symbolic.wording import noun, plural
 
 from ..arguments import integer, number
 from ..loading import load_network
+from ..matrix_cli import is_matrix
 from ..output import check_targets, write_all
 from ..timing import time_gradients
 
@@ -74,6 +75,9 @@ def run(args) -> int:
 
 def _run_network(args, limits):
     network = load_network(args.network)
+    if is_matrix(network):
+        raise DeltapropError(f"{network.name} is a matrix-level network; compare needs a "
+                             "scalar network (mlp:SIZES:ACT:LOSS)")
     comparison = compare(network, limits)
     print("\n".join(comparison_lines(comparison)), flush=True)
     timings = time_gradients(network, args.batch, args.repeats)

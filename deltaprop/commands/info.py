@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from symbolic import derive_delta, network_costs
+from symbolic import derive, network_costs
 
 from ..loading import load_network, network_argument
 from ..matrix_cli import is_matrix
@@ -20,7 +20,7 @@ def run(args) -> int:
     network = load_network(args.network)
     if is_matrix(network):
         return _matrix_info(network)
-    costs = network_costs(network, derive_delta(network))
+    costs = network_costs(network, derive(network))
     print(f"network  {network.name}")
     print(f"inputs   {_names(network.inputs)}")
     print(f"targets  {_names(network.targets)}")

@@ -4,7 +4,7 @@ Declare one in Python with ``MatrixNetwork`` and these building blocks (README, 
 networks you declare"), or in a ``.net`` spec with shapes (``input X[6]``, ``param W[3,6]``).
 """
 from .builders import LOSSES, layers, parse_layers
-from .derive import MatrixDerivation, derive_matrix
+from ..sweep import Derivation as MatrixDerivation, derive as derive_matrix  # the one sweep
 from .functions import activate, apply
 from .network import MatrixNetwork
 from .ops import (BATCH, Apply, LogSumExp, Mean, Softmax, SoftmaxCrossEntropy, hadamard,

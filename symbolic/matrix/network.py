@@ -9,14 +9,16 @@ from typing import Sequence
 import sympy as sp
 
 from ..errors import NetworkError, NetworkWarning
+from ..program import Program
 from .forms import recognise_forms
+from .graph import MatrixGraph
 from .functions import SCALAR
 from .lift import lift_stored_values
 from .ops import BATCH, Apply, Mean
 
 
 #: attributes of scalar ``Network`` objects that matrix networks do not have.
-SCALAR_ONLY = ("graph", "index", "dependencies", "latex_names")
+SCALAR_ONLY = ("latex_names",)
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,9 +64,28 @@ class MatrixNetwork:
         return tuple(s for s in self.nodes if s not in self.stored_nodes)
 
     @cached_property
-    def forward(self) -> tuple:
-        """Every equation, then ``L = loss``: a list of (lhs, rhs)."""
-        return self.equations + ((self.loss_symbol, self.loss),)
+    def forward(self) -> Program:
+        """Every equation, then ``L = loss``."""
+        return Program(self.equations + ((self.loss_symbol, self.loss),))
+
+    @cached_property
+    def differentiated(self) -> dict:
+        """Each node's right side as the sweep derives it (stored values included: at the
+        matrix level they are nodes of their own)."""
+        return self.forward.as_dict()
+
+    @cached_property
+    def graph(self) -> MatrixGraph:
+        """Producers, consumers and vector-Jacobian edges (``symbolic.matrix.graph``)."""
+        return MatrixGraph(self)
+
+    @cached_property
+    def index(self) -> dict:
+        return {s: i for i, s in enumerate(self.symbols)}
+
+    def dependencies(self, expr) -> list:
+        """The network's matrices ``expr`` uses, in declaration order."""
+        return sorted((s for s in expr.free_symbols if s in self.index), key=self.index.__getitem__)
 
     @cached_property
     def symbols(self) -> tuple:

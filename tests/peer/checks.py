@@ -20,7 +20,7 @@ import sympy as sp
 
 import codegen
 from reference import MPMATH_DEFINITIONS, inlined_loss, reference_gradients
-from symbolic import derive_delta
+from symbolic import derive
 from symbolic.evaluate import point as symbols_of, run
 from symbolic.spec import parse_spec
 
@@ -222,7 +222,7 @@ def check_against_sympy(report, where, network, module, point, result) -> None:
 def worked_example(network, samples: list) -> dict:
     """Mean over the samples of the δ program evaluated in Python floats by the symbolic layer
     (``symbolic.evaluate``), as `deltaprop derive --at` and `graph --at` do."""
-    derivation = derive_delta(network)
+    derivation = derive(network)
     grads = {p.name: [] for p in derivation.gradient}
     for sample in samples:
         values = run(derivation.program, run(network.forward, symbols_of(network, sample)))
