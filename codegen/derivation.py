@@ -17,7 +17,7 @@ from typing import Mapping, Sequence
 
 import sympy as sp
 
-from symbolic.cost import network_costs
+from symbolic.cost import COLUMNS, network_costs
 from symbolic.sweep import derive
 from .document import (LINE_WIDTH, Code, Display, Heading, Math, Row, Section, Table, Text,
                        comment_text, md_title, render_blocks, shell_word, side_by_side,
@@ -481,13 +481,11 @@ class Derivation:
             "multiplication, division or function call counts one). Naive: every weight's "
             f"chain-rule sum on its own, {plural(costs.paths, 'path product')} in all. Shared δ: one "
             "reverse sweep."]))
-        rows = [(["forward pass"], costs.forward), (["naive backward"], costs.naive),
-                (["shared-δ backward"], costs.delta)]
         sec.blocks.append(Table(
-            [["program"], ["adds"], ["muls"], ["divs"], ["funcs"], ["total"]],
-            [[name] + [[f"{getattr(c, k):,}"] for k in ("adds", "muls", "divs", "funcs", "total")]
-             for name, c in rows], align="lrrrrr"))
-        ratio = costs.naive.total / max(costs.delta.total, 1)
+            [["program"]] + [[column] for column in COLUMNS],
+            [[[name.replace("delta", "shared-δ")]] + [[f"{getattr(c, k):,}"] for k in COLUMNS]
+             for name, c in costs.rows()], align="lrrrrr"))
+        ratio = costs.ratios["naive_over_delta"]
         sec.blocks.append(Text([f"The naive backward pass costs {ratio:.2f} times the "
                                 "shared-δ one."]))
         return sec

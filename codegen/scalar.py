@@ -19,6 +19,7 @@ from symbolic.version import __version__
 from symbolic import Network, derive
 from symbolic.errors import DeltapropError
 from symbolic.cost import network_costs
+from symbolic.cost import cost_table
 from symbolic.naive import derive_naive
 from symbolic.passes import optimize
 from symbolic.program import Assignment
@@ -290,11 +291,7 @@ class ScalarEmitter:
                     block_loop=self.target.loop(), block_unpack=self.target.block_unpack(data))
 
     def op_table(self) -> list[str]:
-        costs = self.costs
-        rows = [("forward", costs.forward), ("naive backward", costs.naive),
-                ("delta backward", costs.delta)]
-        return [f"{label:<15} {c.adds:>7} {c.muls:>7} {c.divs:>7} {c.funcs:>7}   total {c.total}"
-                for label, c in rows]
+        return cost_table(self.costs.rows())
 
 
 class CodegenError(DeltapropError):

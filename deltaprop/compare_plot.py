@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from .plotting import figure_bytes, require_matplotlib
 
-METHODS = [("forward", "forward", "tab:gray"), ("naive", "naive", "tab:red"),
-           ("delta", "shared δ", "tab:blue"),
+METHODS = [("forward", "forward", "tab:gray"), ("naive backward", "naive", "tab:red"),
+           ("delta backward", "shared δ", "tab:blue"),
            ("from-scratch", "diff + cse (from inputs)", "tab:green")]
 WIDTH_STYLES = ["-", "--", ":", "-."]
 MARKERS = ["o", "s", "^", "D"]

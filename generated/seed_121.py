@@ -15,9 +15,10 @@ float32 forward arrays; otherwise float64); loss and gradients are returned as P
 - init_params(seed) -> starting parameters, uniform in ±INIT_BOUNDS (Glorot-style; biases 0)
 
 Operations per sample (adds, muls, divs, function calls):
-    forward               2       5       1       3   total 11
-    naive backward       10      18       0       0   total 28
-    delta backward        4      12       0       0   total 16
+    program               adds      muls      divs     funcs     total
+    forward                  2         5         1         3        11
+    naive backward          10        18         0         0        28
+    delta backward           4        12         0         0        16
 """
 import numpy as np
 

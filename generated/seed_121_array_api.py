@@ -18,9 +18,10 @@ The array API has no random numbers: starting parameters come from the NumPy mod
 init_params (or any floats).
 
 Operations per sample (adds, muls, divs, function calls):
-    forward               2       5       1       3   total 11
-    naive backward       10      18       0       0   total 28
-    delta backward        4      12       0       0   total 16
+    program               adds      muls      divs     funcs     total
+    forward                  2         5         1         3        11
+    naive backward          10        18         0         0        28
+    delta backward           4        12         0         0        16
 """
 import array_api_compat
 

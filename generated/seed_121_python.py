@@ -18,9 +18,10 @@ division by zero, log of 0, overflowing powers) the code returns NumPy's inf or 
 Starting parameters: the NumPy module's init_params (its random numbers come from NumPy).
 
 Operations per sample (adds, muls, divs, function calls):
-    forward               2       5       1       3   total 11
-    naive backward       10      18       0       0   total 28
-    delta backward        4      12       0       0   total 16
+    program               adds      muls      divs     funcs     total
+    forward                  2         5         1         3        11
+    naive backward          10        18         0         0        28
+    delta backward           4        12         0         0        16
 """
 import math
 

@@ -15,9 +15,10 @@ float32 forward arrays; otherwise float64); loss and gradients are returned as P
 - init_params(seed) -> starting parameters, uniform in ±INIT_BOUNDS (Glorot-style; biases 0)
 
 Operations per sample (adds, muls, divs, function calls):
-    forward               3       6       1       3   total 13
-    naive backward       13      24       0       0   total 37
-    delta backward        4      13       0       0   total 17
+    program               adds      muls      divs     funcs     total
+    forward                  3         6         1         3        13
+    naive backward          13        24         0         0        37
+    delta backward           4        13         0         0        17
 """
 import numpy as np
 

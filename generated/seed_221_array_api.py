@@ -18,9 +18,10 @@ The array API has no random numbers: starting parameters come from the NumPy mod
 init_params (or any floats).
 
 Operations per sample (adds, muls, divs, function calls):
-    forward               3       6       1       3   total 13
-    naive backward       13      24       0       0   total 37
-    delta backward        4      13       0       0   total 17
+    program               adds      muls      divs     funcs     total
+    forward                  3         6         1         3        13
+    naive backward          13        24         0         0        37
+    delta backward           4        13         0         0        17
 """
 import array_api_compat
 

@@ -18,9 +18,10 @@ division by zero, log of 0, overflowing powers) the code returns NumPy's inf or 
 Starting parameters: the NumPy module's init_params (its random numbers come from NumPy).
 
 Operations per sample (adds, muls, divs, function calls):
-    forward               3       6       1       3   total 13
-    naive backward       13      24       0       0   total 37
-    delta backward        4      13       0       0   total 17
+    program               adds      muls      divs     funcs     total
+    forward                  3         6         1         3        13
+    naive backward          13        24         0         0        37
+    delta backward           4        13         0         0        17
 """
 import math
 

@@ -15,9 +15,10 @@ float32 forward arrays; otherwise float64); loss and gradients are returned as P
 - init_params(seed) -> starting parameters, uniform in ±INIT_BOUNDS (Glorot-style; biases 0)
 
 Operations per sample (adds, muls, divs, function calls):
-    forward              11      10       2       4   total 27
-    naive backward       56      84       0       0   total 140
-    delta backward       10      20       0       0   total 30
+    program               adds      muls      divs     funcs     total
+    forward                 11        10         2         4        27
+    naive backward          56        84         0         0       140
+    delta backward          10        20         0         0        30
 """
 import numpy as np
 

@@ -18,9 +18,10 @@ The array API has no random numbers: starting parameters come from the NumPy mod
 init_params (or any floats).
 
 Operations per sample (adds, muls, divs, function calls):
-    forward              11      10       2       4   total 27
-    naive backward       56      84       0       0   total 140
-    delta backward       10      20       0       0   total 30
+    program               adds      muls      divs     funcs     total
+    forward                 11        10         2         4        27
+    naive backward          56        84         0         0       140
+    delta backward          10        20         0         0        30
 """
 import array_api_compat
 

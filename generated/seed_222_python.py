@@ -18,9 +18,10 @@ division by zero, log of 0, overflowing powers) the code returns NumPy's inf or 
 Starting parameters: the NumPy module's init_params (its random numbers come from NumPy).
 
 Operations per sample (adds, muls, divs, function calls):
-    forward              11      10       2       4   total 27
-    naive backward       56      84       0       0   total 140
-    delta backward       10      20       0       0   total 30
+    program               adds      muls      divs     funcs     total
+    forward                 11        10         2         4        27
+    naive backward          56        84         0         0       140
+    delta backward          10        20         0         0        30
 """
 import math
 

@@ -15,9 +15,10 @@ float32 forward arrays; otherwise float64); loss and gradients are returned as P
 - init_params(seed) -> starting parameters, uniform in ±INIT_BOUNDS (Glorot-style; biases 0)
 
 Operations per sample (adds, muls, divs, function calls):
-    forward               2       4       0       0   total 6
-    naive backward        1       3       0       0   total 4
-    delta backward        1       3       0       0   total 4
+    program               adds      muls      divs     funcs     total
+    forward                  2         4         0         0         6
+    naive backward           1         3         0         0         4
+    delta backward           1         3         0         0         4
 """
 import numpy as np
 

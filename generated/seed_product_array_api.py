@@ -18,9 +18,10 @@ The array API has no random numbers: starting parameters come from the NumPy mod
 init_params (or any floats).
 
 Operations per sample (adds, muls, divs, function calls):
-    forward               2       4       0       0   total 6
-    naive backward        1       3       0       0   total 4
-    delta backward        1       3       0       0   total 4
+    program               adds      muls      divs     funcs     total
+    forward                  2         4         0         0         6
+    naive backward           1         3         0         0         4
+    delta backward           1         3         0         0         4
 """
 import array_api_compat
 

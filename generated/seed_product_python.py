@@ -18,9 +18,10 @@ division by zero, log of 0, overflowing powers) the code returns NumPy's inf or 
 Starting parameters: the NumPy module's init_params (its random numbers come from NumPy).
 
 Operations per sample (adds, muls, divs, function calls):
-    forward               2       4       0       0   total 6
-    naive backward        1       3       0       0   total 4
-    delta backward        1       3       0       0   total 4
+    program               adds      muls      divs     funcs     total
+    forward                  2         4         0         0         6
+    naive backward           1         3         0         0         4
+    delta backward           1         3         0         0         4
 """
 import math
 

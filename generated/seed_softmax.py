@@ -15,9 +15,10 @@ float32 forward arrays; otherwise float64); loss and gradients are returned as P
 - init_params(seed) -> starting parameters, uniform in ±INIT_BOUNDS (Glorot-style; biases 0)
 
 Operations per sample (adds, muls, divs, function calls):
-    forward              14      10       0       7   total 31
-    naive backward       66     132       0       0   total 198
-    delta backward        7      18       0       0   total 25
+    program               adds      muls      divs     funcs     total
+    forward                 14        10         0         7        31
+    naive backward          66       132         0         0       198
+    delta backward           7        18         0         0        25
 """
 import numpy as np
 

@@ -18,9 +18,10 @@ The array API has no random numbers: starting parameters come from the NumPy mod
 init_params (or any floats).
 
 Operations per sample (adds, muls, divs, function calls):
-    forward              14      10       0       7   total 31
-    naive backward       66     132       0       0   total 198
-    delta backward        7      18       0       0   total 25
+    program               adds      muls      divs     funcs     total
+    forward                 14        10         0         7        31
+    naive backward          66       132         0         0       198
+    delta backward           7        18         0         0        25
 """
 import array_api_compat
 

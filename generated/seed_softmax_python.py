@@ -18,9 +18,10 @@ division by zero, log of 0, overflowing powers) the code returns NumPy's inf or 
 Starting parameters: the NumPy module's init_params (its random numbers come from NumPy).
 
 Operations per sample (adds, muls, divs, function calls):
-    forward              14      10       0       7   total 31
-    naive backward       66     132       0       0   total 198
-    delta backward        7      18       0       0   total 25
+    program               adds      muls      divs     funcs     total
+    forward                 14        10         0         7        31
+    naive backward          66       132         0         0       198
+    delta backward           7        18         0         0        25
 """
 import math
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .cost import OpCount, count_expr, count_program, naive_cost
+from .cost import OpCount, cost_ratios, count_expr, count_program, naive_cost
 from .sweep import Derivation, derive
 from .from_scratch import FromScratch, ScratchLimits, from_scratch
 from .naive import count_path_terms
@@ -64,13 +64,10 @@ class Comparison:
 
     @property
     def ratios(self) -> dict:
-        f, d = max(self.forward.total, 1), max(self.delta.total, 1)
-        return {"naive_over_forward": self.naive.total / f,
-                "delta_over_forward": self.delta.total / f,
-                "naive_over_delta": self.naive.total / d}
+        return cost_ratios(self.forward, self.naive, self.delta)
 
     def rows(self) -> list[tuple[str, OpCount | None]]:
-        return [("forward", self.forward), ("naive", self.naive), ("delta", self.delta),
+        return [("forward", self.forward), ("naive backward", self.naive), ("delta backward", self.delta),
                 ("from-scratch", self.scratch.cost)]
 
     def as_dict(self) -> dict:

@@ -23,6 +23,41 @@ class NetworkCosts:
         return {"forward": self.forward.as_dict(), "naive": self.naive.as_dict(),
                 "delta": self.delta.as_dict(), "paths": self.paths}
 
+    def rows(self) -> list[tuple[str, OpCount]]:
+        """The cost table's rows, as every report prints them."""
+        return [("forward", self.forward), ("naive backward", self.naive),
+                ("delta backward", self.delta)]
+
+    @property
+    def ratios(self) -> dict:
+        return cost_ratios(self.forward, self.naive, self.delta)
+
+
+COLUMNS = ("adds", "muls", "divs", "funcs", "total")
+
+
+def cost_table(rows: list[tuple[str, OpCount | str]]) -> list[str]:
+    """The one text cost table: a row per program (a string in place of a count is a note)."""
+    width = max(len(name) for name, _ in rows) + 2
+    lines = [f"{'program':<{width}}" + "".join(f"{c:>10}" for c in COLUMNS)]
+    for name, cost in rows:
+        cells = (cost if isinstance(cost, str) else
+                 "".join(f"{getattr(cost, c):>10,}" for c in COLUMNS))
+        lines.append(f"{name:<{width}}{cells}")
+    return lines
+
+
+def cost_ratios(forward: OpCount, naive: OpCount, delta: OpCount) -> dict:
+    f, d = max(forward.total, 1), max(delta.total, 1)
+    return {"naive_over_forward": naive.total / f, "delta_over_forward": delta.total / f,
+            "naive_over_delta": naive.total / d}
+
+
+def ratio_line(ratios: dict) -> str:
+    """backward/forward and naive/δ, as every report words them."""
+    return (f"backward/forward: naive {ratios['naive_over_forward']:.2f}x, delta "
+            f"{ratios['delta_over_forward']:.2f}x; naive/delta {ratios['naive_over_delta']:.2f}x")
+
 
 def naive_cost(network) -> OpCount:
     """Cost of evaluating every parameter's chain-rule sum on its own, given forward values.

@@ -11,6 +11,7 @@ import re
 
 from symbolic import Network
 from symbolic.compare import Comparison, compare
+from symbolic.cost import cost_table, ratio_line
 from symbolic.errors import DeltapropError
 from symbolic.from_scratch import MAX_INLINED_OPS, MAX_SECONDS, ScratchLimits
 from symbolic.scaling import sweep, sweep_sizes
@@ -164,17 +165,9 @@ def _positive_list(option: str, text: str, example: str) -> list[int]:
 def comparison_lines(c: Comparison) -> list[str]:
     """The table, the ratios, the from-scratch note and the sharing of the δ terms."""
     lines = [f"compare {c.network}: {plural(c.n_params, 'parameter')}, "
-             f"{plural(c.paths, 'chain-rule path product')}", f"{'method':<14}{'adds':>11}{'muls':>11}{'divs':>8}"
-             f"{'funcs':>8}{'total':>12}"]
-    for name, cost in c.rows():
-        if cost is None:
-            lines.append(f"{name:<14}{c.scratch.note}")
-        else:
-            lines.append(f"{name:<14}{cost.adds:>11,}{cost.muls:>11,}{cost.divs:>8,}"
-                         f"{cost.funcs:>8,}{cost.total:>12,}")
-    r = c.ratios
-    lines.append(f"backward/forward: naive {r['naive_over_forward']:.2f}x, delta "
-                 f"{r['delta_over_forward']:.2f}x; naive/delta {r['naive_over_delta']:.2f}x")
+             f"{plural(c.paths, 'chain-rule path product')}"]
+    lines += cost_table([(name, c.scratch.note if cost is None else cost) for name, cost in c.rows()])
+    lines.append(ratio_line(c.ratios))
     if c.scratch.done:
         lines.append(f"from-scratch: {c.scratch.note} ({c.scratch.seconds:.1f} s); it starts "
                      f"from the inputs and gives no loss value: compare it with forward "

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from symbolic import derive, network_costs
+from symbolic.cost import cost_table, ratio_line
 
 from ..loading import load_network, network_argument
 from ..matrix_cli import is_matrix
@@ -29,7 +30,7 @@ def run(args) -> int:
     print(f"loss     {_loss_line(network)}")
     print(f"chain-rule paths (naive product terms): {costs.paths:,}")
     print()
-    print(cost_table(costs))
+    print("\n".join(cost_table(costs.rows()) + [ratio_line(costs.ratios)]))
     return 0
 
 
@@ -55,20 +56,6 @@ def _matrix_shape(network, symbol) -> str:
     if network.is_batch(symbol):
         return f"{rows}×B"
     return f"{rows}" if symbol in network.vectors else f"{rows}×{cols}"
-
-
-def cost_table(costs) -> str:
-    """Forward, naive and δ op counts as an aligned text table."""
-    head = f"{'program':<16}{'adds':>12}{'muls':>12}{'divs':>10}{'funcs':>10}{'total':>13}"
-    rows = [("forward", costs.forward), ("naive backward", costs.naive),
-            ("delta backward", costs.delta)]
-    lines = [head] + [f"{n:<16}{c.adds:>12,}{c.muls:>12,}{c.divs:>10,}{c.funcs:>10,}{c.total:>13,}"
-                      for n, c in rows]
-    f = max(costs.forward.total, 1)
-    lines.append(f"backward/forward: naive {costs.naive.total / f:.2f}x, "
-                 f"delta {costs.delta.total / f:.2f}x; naive/delta "
-                 f"{costs.naive.total / max(costs.delta.total, 1):.2f}x")
-    return "\n".join(lines)
 
 
 def _names(symbols) -> str:
