@@ -23,6 +23,10 @@ class Network:
     ``equations`` are ``(node, expression)`` pairs or ``sympy.Eq``; each node is assigned once,
     from inputs, targets, parameters and earlier nodes.  ``loss`` is the per-sample loss.
     ``latex_names`` optionally maps a symbol (or its name) to the LaTeX used to print it.
+
+    Declared with ``sympy.MatrixSymbol``s (a batch ``X`` is n × ``symbolic.matrix.BATCH``),
+    the same call gives a matrix-level network (``symbolic.matrix.MatrixNetwork``, which also
+    takes ``vector_params``); both go through the same sweep, passes and printers.
     """
 
     name: str
@@ -32,6 +36,13 @@ class Network:
     equations: Sequence
     loss: sp.Expr
     latex_names: dict = field(default_factory=dict)
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Network and _declares_matrices(args, kwargs):
+            from .matrix.network import MatrixNetwork
+
+            return MatrixNetwork(**_matrix_keywords(dict(zip(FIELDS, args), **kwargs)))
+        return super().__new__(cls)
 
     def __post_init__(self):
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731
@@ -243,6 +254,29 @@ def _buried_sum(expr: sp.Expr, limit: int = 32) -> sp.Add | None:
             return e
         stack.extend(e.args)
     return None
+
+
+FIELDS = ("name", "inputs", "targets", "params", "equations", "loss")
+
+
+def _declares_matrices(args: tuple, kwargs: dict) -> bool:
+    """True when the inputs, parameters or nodes given are ``sympy.MatrixSymbol``s."""
+    given = dict(zip(FIELDS, args), **kwargs)
+    symbols = [*given.get("inputs", ()), *given.get("params", ())]
+    symbols += [e.lhs if isinstance(e, sp.Eq) else e[0] for e in given.get("equations", ())
+                if isinstance(e, (sp.Eq, tuple, list))]
+    return any(isinstance(s, sp.MatrixSymbol) for s in symbols)
+
+
+def _matrix_keywords(kwargs: dict) -> dict:
+    """``Network`` keywords as ``MatrixNetwork`` takes them (equations as pairs)."""
+    if kwargs.pop("latex_names", None):
+        raise NetworkError("latex_names is for scalar networks; matrix networks print the "
+                           "declared names")
+    if "equations" in kwargs:
+        kwargs["equations"] = [(e.lhs, e.rhs) if isinstance(e, sp.Eq) else e
+                               for e in kwargs["equations"]]
+    return kwargs
 
 
 def _name_of(key) -> str:

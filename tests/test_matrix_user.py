@@ -16,7 +16,7 @@ from codegen import check_gradients, generate_module, load_module
 from codegen.check import random_matrix_point
 from deltaprop.cli import main
 from matrix_twin import twin_gradients
-from symbolic import derive
+from symbolic import Network, derive
 from symbolic.errors import NetworkError, NetworkWarning
 from symbolic.matrix import (BATCH, Apply, MatrixNetwork, apply, hadamard,
                              over_batch, sum_rows)
@@ -45,10 +45,10 @@ def python_autoencoder(params_order=("W", "b", "c")) -> MatrixNetwork:
     W, b, c = declared["W"], declared["b"], declared["c"]
     Z, H, R = M("Z", 3, BATCH), M("H", 3, BATCH), M("R", 6, BATCH)
     error = R - T
-    return MatrixNetwork("autoencoder", [X], [T], [declared[k] for k in params_order],
-                         [(Z, W * X + over_batch(b)), (H, apply("sigmoid", Z)),
-                          (R, W.T * H + over_batch(c))],
-                         sum_rows(hadamard(error, error)) / 2)
+    return Network("autoencoder", [X], [T], [declared[k] for k in params_order],
+                   [(Z, W * X + over_batch(b)), sp.Eq(H, apply("sigmoid", Z)),
+                    (R, W.T * H + over_batch(c))],
+                   sum_rows(hadamard(error, error)) / 2)
 
 
 def two_inputs_bce() -> MatrixNetwork:
@@ -68,6 +68,37 @@ def no_target() -> MatrixNetwork:
     W, b, H = M("W", 2, 3), M("b", 2, 1), M("H", 2, BATCH)
     return MatrixNetwork("energy", [X], [], [W, b],
                          [(H, apply("softplus", W * X + over_batch(b)))], sum_rows(hadamard(H, H)))
+
+
+def test_the_network_contract_takes_matrix_symbols():
+    """``Network`` with MatrixSymbols is the matrix network ``MatrixNetwork`` builds, through
+    the same sweep; scalar keywords that mean nothing for matrices are one clear error."""
+    network = python_autoencoder()
+    assert isinstance(network, MatrixNetwork)
+    X, T, W, b, c = network.inputs + network.targets + network.params
+    direct = MatrixNetwork("autoencoder", [X], [T], [W, b, c], network.equations, network.loss)
+    assert list(derive(network).program) == list(derive(direct).program)
+    assert generate_module(network) == generate_module(direct)
+    with pytest.raises(NetworkError, match="latex_names is for scalar networks"):
+        Network("n", [X], [], [W], [], sum_rows(W * X), latex_names={"W": "w"})
+    x, w = sp.symbols("x w")
+    assert not isinstance(Network("s", [x], [], [w], [], (w * x) ** 2), MatrixNetwork)
+
+
+def test_readme_python_matrix_example_runs():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = readme.split("The same network in Python")[1].split("```python\n")[1].split("```")[0]
+    scope: dict = {}
+    exec(compile(block, "README.md", "exec"), scope)  # our own README, not user text
+    network = scope["network"]
+    assert isinstance(network, MatrixNetwork)
+    ours = load_module(generate_module(network))
+    spec = load_module(generate_module(parse_spec(AUTOENCODER, "autoencoder.net")))
+    params, data = random_matrix_point(spec, 5, 1)
+    for k, g in spec.gradients(params, data)[1].items():
+        np.testing.assert_allclose(ours.gradients(params, data)[1][k], g, rtol=1e-12)
 
 
 def assert_matches_twin(network, batch=4, seed=0, positive=False, dtype=np.float64):
