@@ -4,6 +4,9 @@
 between parameters, so the common prefixes are rebuilt for every one of them: the number
 of path terms grows exponentially with depth.  Paths are counted (``count_path_terms``)
 before they are built, and building refuses past a limit.
+
+The same for matrix networks: a path pulls the loss's 1 back across its edges one after the
+other (∂L/∂W1 = ((1/B)(Y − T)) … through W2ᵀ … ·Xᵀ), and a tied or reused matrix sums its paths.
 """
 from __future__ import annotations
 
@@ -35,6 +38,14 @@ class ChainPath:
     @property
     def product(self) -> sp.Expr:
         return sp.Mul(*self.factors)
+
+    def pulled_back(self, graph) -> sp.Expr:
+        """This path's term of the gradient: 1 pulled back across each edge in turn (for a
+        scalar path the product of its partials)."""
+        g = sp.S.One
+        for edge in self.edges:
+            g = graph.total(edge.cotangents(g), edge.producer)
+        return g
 
 
 @dataclass(frozen=True)
