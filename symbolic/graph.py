@@ -44,12 +44,12 @@ class Graph(Dag):
                 continue
             wanted = [v for v in self.producers[u] if v in active]
             for v, d in local_partials(rhs, wanted, u).items():
-                edges[(u, v)] = Edge(u, v, _cheapest(reuse_forward_values(d, reuse)))
+                edges[(u, v)] = Edge(u, v, cheapest(reuse_forward_values(d, reuse)))
         return edges
 
     def _forward_value_map(self) -> dict[sp.Expr, sp.Expr]:
         """Right sides the forward pass already stored, mapped to their node (σ(z1) → h1),
-        and what else they give for one operation (``_mirrors``)."""
+        and what else they give for one operation (``mirrors``)."""
         stored: dict = {}
         for u, rhs in list(self.values.items()) + list(self.rhs.items()):
             if rhs.is_Mul:
@@ -57,12 +57,12 @@ class Graph(Dag):
             if rhs.is_Atom or rhs.is_Add or rhs.is_Mul or (rhs.is_Pow and rhs.exp.is_Integer):
                 continue        # cheap to recompute, and h² read as L would puzzle a reader
             stored.setdefault(rhs, u)
-            for expr, value in _mirrors(rhs, u):
+            for expr, value in mirrors(rhs, u):
                 stored.setdefault(expr, value)
         return stored
 
 
-def _mirrors(rhs: sp.Expr, u: sp.Symbol) -> list:
+def mirrors(rhs: sp.Expr, u: sp.Symbol) -> list:
     """Values a stored node gives cheaply: σ(−a) = 1 − σ(a), tanh(−a) = −tanh(a), and from
     s = softplus(a): σ(a) = exp(a − s), σ(−a) = exp(−s) (both overflow-free)."""
     a = rhs.args[0] if rhs.args else None
@@ -183,7 +183,7 @@ def _is_small(expr: sp.Expr) -> bool:
     return True
 
 
-def _cheapest(d: sp.Expr) -> sp.Expr:
+def cheapest(d: sp.Expr) -> sp.Expr:
     """The cheapest of ``d``, its common factors pulled out (2*y - 2*t → 2*(y - t)) and, for
     small ``d``, its expansion (y*(1 - t) - t*(1 - y) → y - t), collected by one symbol or
     function value (a·t1 + a·t2 + a·t3 − t3 → a·(t1 + t2 + t3) − t3)."""

@@ -376,7 +376,13 @@ def test_cross_node_simplifications_hold_at_the_matrix_level():
     gives softmax(Z)·ΣT − T (exp(Z − lse) is the softmax); log of a softmax node is Z − lse."""
     head = "input X[4]\ntarget Y[1]\nparam W[1,4] b[1]\nZ = W @ X + b\n"
     assert _delta_text(head + "loss = sum(log(1 + exp(Z)) - Y*Z)")["δ_Z"] == \
-        "(1/B)·sigmoid.(Z) - (1/B)·Y"
+        "(1/B)·(sigmoid.(Z) - Y)"
+    # cross-entropy on a sigmoid node, the pre-activation never named: the argument is stored
+    # once (also where the loss negates it) and δ is the textbook (S − Y)/B
+    bce = ("input X[4]\ntarget Y[1]\nparam W[3,4] b[3] v[1,3] c[1]\nH = tanh(W @ X + b)\n"
+           "S = sigmoid(v @ H + c)\nloss = -sum(Y*log(S) + (1 - Y)*log(1 - S))")
+    deltas = _delta_text(bce)
+    assert deltas["δ_S_in"] == "(1/B)·(S - Y)" and deltas["δ_H"] == "vᵀ·δ_S_in"
     head3 = "input X[4]\ntarget T[3]\nparam W[3,4] b[3]\nZ = W @ X + b\n"
     expected = "1·δ_L_logsumexp ⊙ exp.(Z - 1·L_logsumexp) - (1/B)·T"
     assert _delta_text(head3 + "loss = logsumexp(Z)*sum(T) - sum(T*Z)")["δ_Z"] == expected

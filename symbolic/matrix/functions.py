@@ -67,13 +67,15 @@ def from_scalar(expr: sp.Expr, matrices: dict, shape) -> sp.MatrixExpr:
     a number becomes c·1 of ``shape``."""
     if expr in matrices:
         return matrices[expr]
-    if expr.is_Number:
+    if expr.is_Number or not (expr.free_symbols & set(matrices)):
         return _constant(expr, shape)
     if expr.is_Add:
         return sp.MatAdd(*(from_scalar(t, matrices, shape) for t in expr.args))
     if expr.is_Mul:
-        coeff, factors = expr.as_coeff_mul()
-        factors = sorted(factors, key=lambda f: f not in matrices)  # σ' = r ⊙ (1 − r)
+        coeff, factors = expr.as_independent(*matrices, as_Add=False)   # numbers, 1/B
+        if coeff == expr:
+            return _constant(expr, shape)
+        factors = sorted(sp.Mul.make_args(factors), key=lambda f: f not in matrices)  # r ⊙ (1 − r)
         body = hadamard(*(from_scalar(f, matrices, shape) for f in factors))
         return body if coeff == 1 else sp.MatMul(coeff, body)
     if expr.is_Pow and expr.exp.is_Number:

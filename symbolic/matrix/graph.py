@@ -11,7 +11,11 @@ from functools import cached_property
 
 import sympy as sp
 
+from ..count import count_expr
 from ..dag import Dag
+from ..graph import cheapest, mirrors, reuse_forward_values
+from .entries import Entries
+from .ops import Apply
 from .rules import vjp
 
 
@@ -55,6 +59,23 @@ class MatrixGraph(Dag):
         """Right sides the forward pass computed, mapped to their node (reused, not redone)."""
         return {rhs: lhs for lhs, rhs in self.network.equations}
 
+    @cached_property
+    def _entry_values(self) -> dict:
+        """The stored nodes entry by entry (σ(a) → s, and its mirrors: σ(−a) → 1 − s), for the
+        scalar engine's reuse of forward values."""
+        stored: dict = {}
+        for lhs, rhs in self.network.equations:
+            if isinstance(rhs, Apply):
+                value, node = self._entries.scalar(rhs), self._entries.dummy(lhs)
+                stored.setdefault(value, node)
+                for expr, mirror in mirrors(value, node):
+                    stored.setdefault(expr, mirror)
+        return stored
+
+    @cached_property
+    def _entries(self) -> Entries:
+        return Entries()
+
     def symbol_like(self, name: str, like):
         return sp.MatrixSymbol(name, *like.shape)
 
@@ -62,4 +83,18 @@ class MatrixGraph(Dag):
         if not terms:
             return sp.ZeroMatrix(*like.shape)
         total = terms[0] if len(terms) == 1 else sp.MatAdd(*terms)
-        return total.xreplace(self._stored)
+        return self._cheapest_entries(total.xreplace(self._stored))
+
+    def _cheapest_entries(self, total):
+        """``total`` simplified entry by entry as the scalar level simplifies a partial (stored
+        values and their mirrors reused, then factored, expanded or collected), when that is
+        cheaper: (1/B)(1 − T) ⊙ S − (1/B) T ⊙ σ(−Z) becomes (1/B)(S − T)."""
+        values = self._entry_values
+        scalar = self._entries.scalar(total)
+        better = cheapest(reuse_forward_values(scalar, values))
+        if count_expr(better).total >= count_expr(scalar).total:
+            return total
+        try:
+            return self._entries.matrix(better, total.shape)
+        except NotImplementedError:
+            return total

@@ -33,14 +33,24 @@ def lift_stored_values(equations, loss, loss_symbol, taken: set):
 
 
 def _shared_pieces(expressions) -> set:
-    seen, shared = set(), set()
+    """Costly pieces that occur twice or more, except those that only occur inside a larger
+    such piece (v·H inside v·H + c·1ᵀ: storing the larger one stores both)."""
+    counts: dict = {}
     for expr in expressions:
-        pieces = {p for p in sp.preorder_traversal(expr) if p is not expr
-                  and isinstance(p, sp.MatrixExpr) and not isinstance(p, sp.MatrixSymbol)
-                  and _costly(p)}
-        shared |= pieces & seen
-        seen |= pieces
-    return shared
+        for p in sp.preorder_traversal(expr):
+            if (p is not expr and isinstance(p, sp.MatrixExpr)
+                    and not isinstance(p, sp.MatrixSymbol) and _costly(p)):
+                counts[_sign_free(p)] = counts.get(_sign_free(p), 0) + 1
+    shared = {p for p, n in counts.items() if n > 1}
+    return {p for p in shared
+            if not any(q != p and counts[q] == counts[p] and q.has(p) for q in shared)}
+
+
+def _sign_free(piece):
+    """One key for a sum and its negation (W·X + b·1ᵀ and −W·X − b·1ᵀ are stored once)."""
+    if not isinstance(piece, sp.MatAdd):
+        return piece
+    return min(piece.doit(), (-piece).doit(), key=sp.srepr)
 
 
 class _Lifter:
@@ -55,7 +65,10 @@ class _Lifter:
     def rewrite(self, expr, owner: str, top: bool):
         if not isinstance(expr, sp.MatrixExpr) or isinstance(expr, sp.MatrixSymbol):
             return expr
-        if not top and (expr in self.stored or expr in self.shared):
+        negated = self.negation_stored(expr) if not top else None
+        if negated is not None:                    # −W·X − b·1ᵀ of a stored W·X + b·1ᵀ
+            return -negated
+        if not top and (expr in self.stored or _sign_free(expr) in self.shared):
             return self.store(expr, f"{owner}_in", self.rewrite(expr, owner, True))
         args = [self.rewrite(a, owner, False) for a in expr.args]
         if args != list(expr.args):
@@ -71,6 +84,14 @@ class _Lifter:
         if needs_value and not top and _costly(expr):
             expr = self.store(expr, f"{owner}_{_label(expr)}")
         return expr
+
+    def negation_stored(self, expr):
+        """The node holding −``expr`` (``expr`` a sum), or None."""
+        if not isinstance(expr, sp.MatAdd):
+            return None
+        negated = (-expr).doit()
+        return next((node for piece, node in self.stored.items()
+                     if isinstance(piece, sp.MatAdd) and piece.doit() == negated), None)
 
     def store(self, expr, name: str, value=None) -> sp.MatrixSymbol:
         """The node holding ``expr`` (a new one named ``name`` computing ``value``, default
