@@ -12,6 +12,7 @@ from .elementary import canonical
 from .errors import NetworkError, NetworkWarning
 from .naming import fresh_name
 from .program import Assignment, Program
+from .unused import warn_unused
 
 ROLES = ("input", "target", "param", "node")
 
@@ -58,9 +59,7 @@ class Network:
         set_("_role", role)
         set_("written", Program(self.forward))
         self._canonicalise()
-        self._warn_unreachable_params()
-        self._warn_unused_data()
-        self._warn_dead_nodes()
+        warn_unused(self, stacklevel=3)
         self._warn_buried_sums()
 
     # -- structure ---------------------------------------------------------------------------
@@ -197,51 +196,6 @@ class Network:
                               "inside a larger expression; declare that sum as its own node, "
                               "or every local partial repeats it (quadratic cost)",
                               NetworkWarning, stacklevel=4)
-
-    def _warn_unused_data(self) -> None:
-        for role, s in _unused_data(self):
-            warnings.warn(f"network {self.name!r}: {role} {s} is not used on any path to the "
-                          "loss; it has no effect", NetworkWarning, stacklevel=3)
-
-    def _warn_dead_nodes(self) -> None:
-        for u in _dead_nodes(self):
-            warnings.warn(f"network {self.name!r}: node {u} never reaches the loss; it is "
-                          "computed but has no effect", NetworkWarning, stacklevel=3)
-
-    def _warn_unreachable_params(self) -> None:
-        reaching = self.graph.reaches_loss
-        unreachable = [p for p in self.params if p not in reaching]
-        if len(unreachable) == len(self.params):
-            raise NetworkError("the loss depends on no parameter")
-        for p in unreachable:
-            warnings.warn(f"network {self.name!r}: parameter {p} cannot reach the loss; "
-                          "its gradient is zero", NetworkWarning, stacklevel=3)
-
-
-def _unused_data(network: Network) -> list[tuple[str, sp.Symbol]]:
-    """(role, symbol) of each input and target that the loss does not depend on."""
-    reaching = network.graph.reaches_loss
-    return [(role, s) for role, group in (("input", network.inputs), ("target", network.targets))
-            for s in group if s not in reaching]
-
-
-def _dead_nodes(network: Network) -> list[sp.Symbol]:
-    """Nodes with no path to the loss, except read-outs: a node computed from other nodes, each
-    reaching the loss or itself a read-out (a prediction such as softmax probabilities next
-    to a loss written on the logits), is an output, not dead."""
-    graph = network.graph            # its nodes are the user's: stored values are not nodes there
-    nodes = set(graph.producers)
-    live = set(graph.reaches_loss)
-    dead = []
-    for u in graph.producers:
-        used = graph.producers[u]
-        if u in live:
-            continue
-        if used and all(v in live for v in used) and any(v in nodes for v in used):
-            live.add(u)           # a read-out
-        else:
-            dead.append(u)
-    return dead
 
 
 def _buried_sum(expr: sp.Expr, limit: int = 32) -> sp.Add | None:

@@ -10,6 +10,7 @@ import sympy as sp
 
 from ..errors import NetworkError, NetworkWarning
 from ..program import Program
+from ..unused import warn_unused
 from .forms import recognise_forms
 from .graph import MatrixGraph
 from .functions import SCALAR
@@ -52,7 +53,7 @@ class MatrixNetwork:
         self._check_kinds()
         self._store_what_backward_reads()
         self._check()
-        self._warn_unreachable()
+        warn_unused(self, stacklevel=3)
 
     @property
     def nodes(self) -> tuple:
@@ -188,24 +189,6 @@ class MatrixNetwork:
             if unknown:
                 raise NetworkError(f"{self.name}: {lhs} = {rhs} uses undefined {unknown[0]}")
             defined.add(lhs)
-
-
-    def _warn_unreachable(self) -> None:
-        reaching = set(_matrix_symbols(self.loss))
-        for lhs, rhs in reversed(self.equations):
-            if lhs in reaching:
-                reaching |= set(_matrix_symbols(rhs))
-        unreachable = [p for p in self.params if p not in reaching]
-        if len(unreachable) == len(self.params):
-            raise NetworkError(f"{self.name}: the loss depends on no parameter")
-        for p in unreachable:
-            warnings.warn(f"network {self.name!r}: parameter {p} cannot reach the loss; "
-                          "its gradient is zero", NetworkWarning, stacklevel=4)
-        for role, group in (("input", self.inputs), ("target", self.targets)):
-            for s in group:
-                if s not in reaching:
-                    warnings.warn(f"network {self.name!r}: {role} {s} is not used on any path "
-                                  "to the loss; it has no effect", NetworkWarning, stacklevel=4)
 
 
 def _shape(expr) -> str:
