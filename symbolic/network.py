@@ -40,9 +40,7 @@ class Network:
 
     def __new__(cls, *args, **kwargs):
         if cls is Network and _declares_matrices(args, kwargs):
-            from .matrix.network import MatrixNetwork
-
-            return MatrixNetwork(**_matrix_keywords(dict(zip(FIELDS, args), **kwargs)))
+            return _matrix_network(dict(zip(FIELDS, args), **kwargs))
         return super().__new__(cls)
 
     def __post_init__(self):
@@ -220,6 +218,18 @@ def _declares_matrices(args: tuple, kwargs: dict) -> bool:
     symbols += [e.lhs if isinstance(e, sp.Eq) else e[0] for e in given.get("equations", ())
                 if isinstance(e, (sp.Eq, tuple, list))]
     return any(isinstance(s, sp.MatrixSymbol) for s in symbols)
+
+
+def _matrix_network(kwargs: dict):
+    """``MatrixNetwork(**kwargs)``, its warnings told at the line that called ``Network``."""
+    from .matrix.network import MatrixNetwork
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        network = MatrixNetwork(**_matrix_keywords(kwargs))
+    for w in caught:
+        warnings.warn(w.message, w.category, stacklevel=4)
+    return network
 
 
 def _matrix_keywords(kwargs: dict) -> dict:
