@@ -228,7 +228,7 @@ def _matrix_network(kwargs: dict):
         warnings.simplefilter("always")
         network = MatrixNetwork(**_matrix_keywords(kwargs))
     for w in caught:
-        warnings.warn(w.message, w.category, stacklevel=4)
+        warnings.warn(w.message, w.category, stacklevel=3)
     return network
 
 
