@@ -34,11 +34,9 @@ alone).  A B × B intermediate (cost growing with B²) is an error.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import sympy as sp
 
-from ..count import ZERO, OpCount, count_expr
+from ..count import OpCount, SplitCount, count_expr
 from ..errors import NetworkError
 from .ops import BATCH, Apply, LogSumExp, Mean, Softmax, SoftmaxCrossEntropy, signed_terms
 
@@ -48,28 +46,8 @@ ONE_CALL = OpCount(funcs=1)
 ADD, MUL, DIV = OpCount(adds=1), OpCount(muls=1), OpCount(divs=1)
 
 
-@dataclass(frozen=True)
-class Flops:
-    """Operations per sample (the coefficient of B) and per call (the part without B)."""
-
-    per_sample: OpCount = ZERO
-    per_call: OpCount = ZERO
-
-    def __add__(self, other: "Flops") -> "Flops":
-        return Flops(self.per_sample + other.per_sample, self.per_call + other.per_call)
-
-    def __mul__(self, k: int) -> "Flops":
-        return Flops(self.per_sample * k, self.per_call * k)
-
-    __rmul__ = __mul__
-
-    def at_batch(self, batch: int) -> int:
-        """Total operations of one call on ``batch`` samples."""
-        return self.per_sample.total * batch + self.per_call.total
-
-    def as_dict(self) -> dict:
-        return {"per_sample": self.per_sample.as_dict(), "per_call": self.per_call.as_dict()}
-
+#: Operations per sample (the coefficient of B) and per call (the part without B).
+Flops = SplitCount
 
 NONE = Flops()
 
