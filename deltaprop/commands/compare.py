@@ -236,7 +236,7 @@ def matrix_sharing_lines(c: MatrixComparison, limit: int = SHARING_LINES) -> lis
         n, own = len(s.params), s.flops.per_sample.total
         names = " ".join(p.name for p in s.params[:6]) + (" ..." if n > 6 else "")
         lines.append(f"  {s.delta.name:<{width}}  {own:>10,} FLOPs  reused by {n:>3} "
-                     f"{noun(n, 'parameter'):<10}  naive: +{s.naive_extra:,}  [{names}]")
+                     f"{noun(n, 'parameter'):<10}  naive: {n}x, +{s.naive_extra:,}  [{names}]")
     if len(c.sharing) > limit:
         lines.append(f"  ... {len(c.sharing) - limit:,} more δ (all of them in --json)")
     return lines
