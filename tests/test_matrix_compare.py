@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import warnings
 from pathlib import Path
 
 import pytest
 import sympy as sp
+from hypothesis import given
 
 from cli import run_cli
-from symbolic.errors import NetworkError
-from symbolic.matrix import BATCH, derive_matrix, layers
+from symbolic.errors import NetworkError, NetworkWarning
+from symbolic.matrix import BATCH, Apply, LogSumExp, Mean, Softmax, derive_matrix, layers
 from symbolic.matrix.compare import compare_matrix
 from symbolic.matrix.flops import ELEMENTWISE_PRICES, expression_flops, program_flops
 from symbolic.spec import parse_spec
+from test_matrix_fuzz import fuzz, matrix_specs
 
 ROOT = Path(__file__).resolve().parents[1]
 AUTOENCODER = ROOT / "examples" / "autoencoder.net"
@@ -157,6 +160,35 @@ def test_chains_are_multiplied_in_the_codes_order():
     assert (gram.per_sample.total, gram.per_call.total) == (2 * 3 * 6 + 2 * 3 * 6, 0)
 
 
+Z, D = sp.MatrixSymbol("Z", 3, BATCH), sp.MatrixSymbol("D", 3, BATCH)
+ROW = sp.MatrixSymbol("r", 1, BATCH)
+ONES_3, ONES_B = sp.OneMatrix(3, 1), sp.OneMatrix(1, BATCH)
+
+
+@pytest.mark.parametrize("expr, per_sample, per_call", [
+    (sp.HadamardProduct(sp.MatMul(ONES_3, ROW), Z), 3, 0),     # 1·r broadcast: free; ⊙: 3
+    (sp.MatAdd(sp.MatMul(-1, Z), sp.MatMul(-1, D)), 6, 0),     # −Z − D: negate, subtract
+    (sp.MatAdd(Z, sp.MatMul(-1, D)), 3, 0),                    # Z − D: a subtraction
+    (sp.MatMul(sp.Rational(1, 2), Z), 3, 0),                   # a number: one mul per entry
+    (sp.MatMul(1 / BATCH, Z), 3, 1),                           # 1/B: once per call
+    (sp.MatMul(1 / BATCH, sp.OneMatrix(3, BATCH)), 0, 1),      # c·1: a filled number
+    (sp.MatMul(sp.OneMatrix(1, 3), Z), 3, 0),                  # 1ᵀZ: 3 adds per sample
+    (Mean(Z), 3, 1),                                           # Σ all entries, /B
+    (Softmax(Z), 15, 0),                                       # 5 per entry
+    (LogSumExp(Z), 2, 0),                                      # k − 1 logaddexp
+    (sp.HadamardPower(Z, 3), 6, 0), (sp.HadamardPower(Z, -1), 3, 0),
+    (sp.HadamardPower(Z, sp.S.Half), 3, 0),
+    (sp.HadamardProduct(D, Apply("step", Z)), 6, 0),           # mask and product
+    (Apply("sigmoid", Z), 12, 0), (Apply("log", Z), 3, 0),
+    (sp.MatAdd(Z, sp.MatMul(sp.MatrixSymbol("b", 3, 1), ONES_B)), 3, 0),   # bias: an add
+    (sp.MatMul(Z, sp.OneMatrix(BATCH, 1)), 3, 0),              # Z·1: sum over the batch
+    (sp.MatMul(Z, D.T), 18, 0),                                # (3×B)(B×3): 2·9 per sample
+])
+def test_elementary_rules(expr, per_sample, per_call):
+    flops = expression_flops(expr)
+    assert (flops.per_sample.total, flops.per_call.total) == (per_sample, per_call)
+
+
 def test_batch_squared_intermediates_are_an_error():
     x = sp.MatrixSymbol("X", 6, BATCH)
     with pytest.raises(NetworkError, match="B × B"):
@@ -249,3 +281,36 @@ def test_build_prints_the_matrix_comparison(capsys):
     _, lines, ok = build_step(layers([4, 3, 2], "sigmoid", "squared"), None)
     assert ok and any("FLOPs per sample" in line for line in lines)
     assert any(line.split()[:2] == ["delta", "36"] for line in lines)
+
+
+@fuzz(30)
+@given(matrix_specs())
+def test_every_drawn_matrix_network_is_counted(drawn):
+    """Hypothesis-drawn DAGs (fan-out, residuals, tied weights, two inputs, no target): each
+    chain is part of the program, so it costs at most δ; naive is the sum of the chains; δ
+    costs at most naive plus the δ's no gradient needs (nodes with no parameter behind them)."""
+    text, _ = drawn
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NetworkWarning)  # a drawn parameter may miss the loss
+        try:
+            network = parse_spec(text, "drawn.net")
+        except NetworkError as err:
+            assert "depends on no parameter" in str(err), text
+            return
+    c = compare_matrix(network)
+    for part in ("per_sample", "per_call"):
+        chains = [getattr(f, part).total for f in c.chains.values()]
+        delta, naive = getattr(c.delta, part).total, getattr(c.naive, part).total
+        unused = sum(getattr(s.flops, part).total for s in c.sharing if not s.params)
+        assert max(chains) <= delta <= naive + unused, text
+        assert naive == sum(chains), text
+    assert c.forward.per_sample.total > 0 and c.delta.per_sample.total > 0, text
+
+
+def test_a_delta_no_gradient_needs_is_counted_in_delta_only(capsys):
+    """H = σ(X) has no parameter behind it: the δ program still computes δ_H (15 FLOPs)."""
+    spec = "input X[3]\nparam W[2,3]\nH = sigmoid(X)\nZ = W @ H\nloss = sum(Z^2)/2 + sum(H)\n"
+    c = compare_matrix(parse_spec(spec))
+    unused = [s for s in c.sharing if not s.params]
+    assert [s.delta.name for s in unused] == ["delta_H"]
+    assert c.delta.per_sample.total == c.naive.per_sample.total + unused[0].flops.per_sample.total

@@ -233,13 +233,20 @@ def matrix_sharing_lines(c: MatrixComparison, limit: int = SHARING_LINES) -> lis
              "per parameter"]
     width = max((len(s.delta.name) for s in c.sharing), default=5)
     for s in c.sharing[:limit]:
-        n, own = len(s.params), s.flops.per_sample.total
-        names = " ".join(p.name for p in s.params[:6]) + (" ..." if n > 6 else "")
-        lines.append(f"  {s.delta.name:<{width}}  {own:>10,} FLOPs  reused by {n:>3} "
-                     f"{noun(n, 'parameter'):<10}  naive: {n}x, +{s.naive_extra:,}  [{names}]")
+        lines.append(f"  {s.delta.name:<{width}}  {s.flops.per_sample.total:>10,} FLOPs  "
+                     + _reuse_text(s))
     if len(c.sharing) > limit:
         lines.append(f"  ... {len(c.sharing) - limit:,} more δ (all of them in --json)")
     return lines
+
+
+def _reuse_text(s) -> str:
+    n = len(s.params)
+    if n == 0:
+        return "needed by no gradient (no parameter behind it): δ computes it, naive does not"
+    names = " ".join(p.name for p in s.params[:6]) + (" ..." if n > 6 else "")
+    return (f"reused by {n:>3} {noun(n, 'parameter'):<10}  naive: {n}x, +{s.naive_extra:,}  "
+            f"[{names}]")
 
 
 def timing_lines(t: dict) -> list[str]:
