@@ -26,15 +26,16 @@ from ..matrix_cli import is_matrix
 from ..output import check_targets, write_all
 from ..timing import time_gradients
 
-HELP = "compare naive per-weight differentiation with shared δ: op counts, timings, scaling"
+HELP = ("compare naive per-weight differentiation with shared δ: op counts (FLOPs per sample "
+        "for matrix networks), timings, scaling")
 SHARING_LINES = 12
 BUILD_LIMITS = ScratchLimits(seconds=5.0)
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("network", metavar="NETWORK", nargs="?",
-                        help="built-in name, mlp:SIZES:ACT:LOSS, or a .py/.net file "
-                             "(omit with --sweep)")
+                        help="built-in name, mlp:SIZES:ACT:LOSS, layers:SIZES:ACT:LOSS, or a "
+                             ".py/.net file (omit with --sweep)")
     parser.add_argument("--batch", type=integer(0, 1_000_000), default=1000, metavar="N",
                         help="batch size for timing the generated code (default 1000; "
                              "0: no timings)")
