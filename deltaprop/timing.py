@@ -31,7 +31,7 @@ def time_gradients(network, batch: int, repeats: int = 7, seed: int = 0) -> dict
     module, why = _generated_module(network)
     if module is None:
         return {**result, "note": why}
-    params, data = random_point(module, batch, seed)
+    params, data = random_point(network, module, batch, seed)
     note = f"median of {repeats} repeats per call, generated NumPy code"
     try:
         _check_agreement(module, params, data)
@@ -46,12 +46,18 @@ def time_gradients(network, batch: int, repeats: int = 7, seed: int = 0) -> dict
     return {**result, "note": note}
 
 
-def random_point(module, batch: int, seed: int = 0) -> tuple[dict, dict]:
+def random_point(network, module, batch: int, seed: int = 0) -> tuple[dict, dict]:
     """Parameters ~ N(0, 0.5²) and a batch of inputs ~ N(0, 1), targets ~ U(0, 1): floats for
-    a scalar module, float64 arrays of the declared shapes for a matrix module."""
-    from codegen.check import random_point as module_point
+    a scalar network, float64 arrays of the declared shapes for a matrix module (``SHAPES``)."""
+    if hasattr(module, "SHAPES"):
+        from codegen.check import random_matrix_point
 
-    return module_point(module, batch, seed)
+        return random_matrix_point(module, batch, seed)
+    rng = np.random.default_rng(seed)
+    params = {p.name: float(rng.normal(0.0, 0.5)) for p in network.params}
+    data = {s.name: rng.normal(0.0, 1.0, batch) for s in network.inputs}
+    data.update({s.name: rng.uniform(0.0, 1.0, batch) for s in network.targets})
+    return params, data
 
 
 def median_seconds(func, params: dict, data: dict, repeats: int) -> float:
