@@ -243,8 +243,6 @@ def matrix_sharing_lines(c: MatrixComparison, limit: int = SHARING_LINES) -> lis
 
 def _reuse_text(s) -> str:
     n = len(s.params)
-    if n == 0:
-        return "needed by no gradient (no parameter behind it): δ computes it, naive does not"
     names = " ".join(p.name for p in s.params[:6]) + (" ..." if n > 6 else "")
     return (f"reused by {n:>3} {noun(n, 'parameter'):<10}  naive: {n}x, +{s.naive_extra:,}  "
             f"[{names}]")

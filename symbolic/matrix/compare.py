@@ -13,7 +13,7 @@ import sympy as sp
 
 from ..cost import cost_ratios
 from ..count import OpCount
-from .derive import MatrixDerivation, derive_matrix
+from ..sweep import Derivation as MatrixDerivation, derive as derive_matrix
 from .flops import Flops, expression_flops, total
 from .network import MatrixNetwork
 
