@@ -234,12 +234,13 @@ def test_cli_json_and_timings_for_the_autoencoder(tmp_path, capsys):
 
 PYTHON_AUTOENCODER = """\
 import sympy as sp
+from symbolic import Network
 from symbolic.matrix import BATCH, MatrixNetwork, apply, hadamard, over_batch, sum_rows
 
 X, T = sp.MatrixSymbol("X", 6, BATCH), sp.MatrixSymbol("T", 6, BATCH)
 W, b, c = sp.MatrixSymbol("W", 3, 6), sp.MatrixSymbol("b", 3, 1), sp.MatrixSymbol("c", 6, 1)
 Z, H, R = (sp.MatrixSymbol(n, k, BATCH) for n, k in (("Z", 3), ("H", 3), ("R", 6)))
-network = MatrixNetwork(
+network = CLASS(
     "autoencoder", inputs=[X], targets=[T], params=[W, b, c],
     equations=[(Z, W * X + over_batch(b)), (H, apply("sigmoid", Z)),
                (R, W.T * H + over_batch(c))],
@@ -247,11 +248,13 @@ network = MatrixNetwork(
 """
 
 
-def test_cli_on_a_python_matrix_network(tmp_path, capsys):
-    """The README's Python autoencoder (its (R − T) ⊙ (R − T) is the spec's square: SymPy
-    folds it) gives the spec's counts."""
+@pytest.mark.parametrize("cls", ["Network", "MatrixNetwork"])
+def test_cli_on_a_python_matrix_network(tmp_path, capsys, cls):
+    """The README's Python autoencoder, declared through the ``Network`` contract or as a
+    ``MatrixNetwork`` (its (R − T) ⊙ (R − T) is the spec's square: SymPy folds it), gives the
+    spec's counts."""
     path = tmp_path / "net.py"
-    path.write_text(PYTHON_AUTOENCODER)
+    path.write_text(PYTHON_AUTOENCODER.replace("CLASS", cls))
     out = tmp_path / "c.json"
     code, _, _ = run_cli(capsys, "compare", path, "--batch", "0", "--json", out)
     data = json.loads(out.read_text())
