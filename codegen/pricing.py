@@ -30,7 +30,7 @@ from typing import Callable
 
 import sympy as sp
 
-from symbolic.count import ZERO, OpCount, count_expr
+from symbolic.count import ZERO, OpCount, SplitCount, count_expr
 from symbolic.functions import logsumexp, relu, sigmoid, softplus
 
 #: Function class → price of one call of its printed code, given the number of arguments.
@@ -91,20 +91,8 @@ def _group_constants(e: sp.Expr) -> sp.Expr:
     return e.func(sp.Dummy(), *rest, evaluate=False) if rest else e
 
 
-@dataclass(frozen=True)
-class SplitCost:
-    """Operations per sample (on arrays over the batch) and per call (on scalars alone)."""
-
-    per_sample: OpCount = ZERO
-    per_call: OpCount = ZERO
-
-    def __add__(self, other: "SplitCost") -> "SplitCost":
-        return SplitCost(self.per_sample + other.per_sample, self.per_call + other.per_call)
-
-    @property
-    def one_sample(self) -> int:
-        """Both: one evaluation for one sample."""
-        return self.per_sample.total + self.per_call.total
+#: Operations per sample (on arrays over the batch) and per call (on scalars alone).
+SplitCost = SplitCount
 
 
 def split_ops(expr: sp.Expr, batched: set) -> SplitCost:

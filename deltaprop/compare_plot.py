@@ -12,10 +12,17 @@ MARKERS = ["o", "s", "^", "D"]
 
 def comparison_png(comparison) -> bytes:
     """Bar chart (log scale) of the total operations of each method for one network."""
+    caption = "" if comparison.scratch.done else f"diff + cse {comparison.scratch.note}"
+    return bars_png(comparison.rows(), f"{comparison.network}: gradient cost by method",
+                    "operations (each assignment once)", caption)
+
+
+def bars_png(rows, title: str, unit: str, caption: str = "") -> bytes:
+    """Bar chart (log scale) of ``rows`` ((method, count or None), in ``METHODS`` order)."""
     plt = require_matplotlib("--plot")
     fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
     names, totals, colours = [], [], []
-    for (key, label, colour), (_, cost) in zip(METHODS, comparison.rows()):
+    for (key, label, colour), (_, cost) in zip(METHODS, rows):
         if cost is not None:
             names.append(label)
             totals.append(cost.total)
@@ -24,9 +31,8 @@ def comparison_png(comparison) -> bytes:
     ax.bar_label(bars, labels=[f"{t:,}" for t in totals])
     ax.set_yscale("log")
     ax.set_ylim(bottom=1, top=max(totals) * 5)
-    ax.set_ylabel("operations (each assignment once)")
-    ax.set_title(f"{comparison.network}: gradient cost by method")
-    caption = "" if comparison.scratch.done else f"diff + cse {comparison.scratch.note}"
+    ax.set_ylabel(unit)
+    ax.set_title(title)
     return figure_bytes(fig, caption)
 
 

@@ -31,7 +31,7 @@ def time_gradients(network, batch: int, repeats: int = 7, seed: int = 0) -> dict
     module, why = _generated_module(network)
     if module is None:
         return {**result, "note": why}
-    params, data = random_point(network, batch, seed)
+    params, data = random_point(network, module, batch, seed)
     note = f"median of {repeats} repeats per call, generated NumPy code"
     try:
         _check_agreement(module, params, data)
@@ -46,8 +46,13 @@ def time_gradients(network, batch: int, repeats: int = 7, seed: int = 0) -> dict
     return {**result, "note": note}
 
 
-def random_point(network, batch: int, seed: int = 0) -> tuple[dict, dict]:
-    """Parameters ~ N(0, 0.5²) and a batch of inputs ~ N(0, 1), targets ~ U(0, 1)."""
+def random_point(network, module, batch: int, seed: int = 0) -> tuple[dict, dict]:
+    """Parameters ~ N(0, 0.5²) and a batch of inputs ~ N(0, 1), targets ~ U(0, 1): floats for
+    a scalar network, float64 arrays of the declared shapes for a matrix module (``SHAPES``)."""
+    if hasattr(module, "SHAPES"):
+        from codegen.check import random_matrix_point
+
+        return random_matrix_point(module, batch, seed)
     rng = np.random.default_rng(seed)
     params = {p.name: float(rng.normal(0.0, 0.5)) for p in network.params}
     data = {s.name: rng.normal(0.0, 1.0, batch) for s in network.inputs}
@@ -90,8 +95,8 @@ def _check_agreement(module, params, data) -> None:
     """Both functions return (loss, {param name: gradient}) and must agree closely."""
     (loss, delta), (naive_loss, naive) = (module.gradients(params, data),
                                           module.gradients_naive(params, data))
-    if not np.isclose(loss, naive_loss, rtol=1e-9, atol=1e-12):
+    if not np.allclose(loss, naive_loss, rtol=1e-9, atol=1e-12):
         raise DeltapropError("not measured: gradients and gradients_naive disagree on the loss")
     for name in delta:
-        if not np.isclose(delta[name], naive[name], rtol=1e-7, atol=1e-10):
+        if not np.allclose(delta[name], naive[name], rtol=1e-7, atol=1e-10):
             raise DeltapropError(f"not measured: gradients and gradients_naive disagree on {name}")

@@ -42,6 +42,35 @@ class OpCount:
 ZERO = OpCount()
 
 
+@dataclass(frozen=True)
+class SplitCount:
+    """Operations per sample (on arrays over the batch: executed once per sample) and per call
+    (on parameters and numbers alone: executed once, whatever the batch size)."""
+
+    per_sample: OpCount = ZERO
+    per_call: OpCount = ZERO
+
+    def __add__(self, other: "SplitCount") -> "SplitCount":
+        return SplitCount(self.per_sample + other.per_sample, self.per_call + other.per_call)
+
+    def __mul__(self, k: int) -> "SplitCount":
+        return SplitCount(self.per_sample * k, self.per_call * k)
+
+    __rmul__ = __mul__
+
+    @property
+    def one_sample(self) -> int:
+        """Both: one evaluation for one sample."""
+        return self.per_sample.total + self.per_call.total
+
+    def at_batch(self, batch: int) -> int:
+        """Total operations of one call on ``batch`` samples."""
+        return self.per_sample.total * batch + self.per_call.total
+
+    def as_dict(self) -> dict:
+        return {"per_sample": self.per_sample.as_dict(), "per_call": self.per_call.as_dict()}
+
+
 def count_expr(expr: sp.Expr) -> OpCount:
     """Operations to evaluate ``expr`` once, its symbols given."""
     if expr.is_Atom:

@@ -163,8 +163,8 @@ def test_timings_of_the_real_generated_module():
     assert t["gradients"] > 0 and t["gradients_naive"] > 0
 
 
-def test_build_step_skips_matrix_networks():
+def test_build_step_counts_matrix_networks_in_flops():
     from symbolic import matrix
 
     files, lines, ok = build_step(matrix.parse_layers("layers:4-3-2:sigmoid:squared"), None)
-    assert ok and files == {} and "skipped" in lines[-1]
+    assert ok and files == {} and "FLOPs per sample" in lines[1]

@@ -180,10 +180,10 @@ def test_check_command_on_matrix_networks(capsys):
     assert capsys.readouterr().out.rstrip().endswith("ok")
 
 
-def test_scalar_only_commands_fail_with_one_line(capsys):
+def test_scalar_only_commands_fail_with_one_line(tmp_path, capsys):
     from deltaprop.cli import main
 
-    assert main(["compare", "layers:3-4-2:sigmoid:squared"]) == 2
+    assert main(["graph", "layers:3-4-2:sigmoid:squared", "-o", str(tmp_path / "g.dot")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "matrix-level network" in err
 

@@ -1,17 +1,20 @@
 """``deltaprop compare``: naive per-weight differentiation against shared δ, in numbers.
 
 ``compare NETWORK`` prints exact op counts (forward, naive, δ, from-scratch), ratios, which
-weights reuse each δ, and timings of the generated code; ``compare --sweep mlp`` does the
-counts for MLPs of growing depth and width.  ``--json`` and ``--plot`` write the same figures.
+weights reuse each δ, and timings of the generated code; for a matrix network the same in
+FLOPs per sample (``symbolic.matrix.compare``).  ``compare --sweep mlp`` does the counts for
+MLPs of growing depth and width.  ``--json`` and ``--plot`` write the same figures.
 """
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
+from typing import Callable
 
-from symbolic import Network
 from symbolic.compare import Comparison, compare
 from symbolic.cost import cost_table, ratio_line
+from symbolic.matrix.compare import UNIT, MatrixComparison, compare_matrix
 from symbolic.errors import DeltapropError
 from symbolic.from_scratch import MAX_INLINED_OPS, MAX_SECONDS, ScratchLimits
 from symbolic.scaling import sweep, sweep_sizes
@@ -23,15 +26,16 @@ from ..matrix_cli import is_matrix
 from ..output import check_targets, write_all
 from ..timing import time_gradients
 
-HELP = "compare naive per-weight differentiation with shared δ: op counts, timings, scaling"
+HELP = ("compare naive per-weight differentiation with shared δ: op counts (FLOPs per sample "
+        "for matrix networks), timings, scaling")
 SHARING_LINES = 12
 BUILD_LIMITS = ScratchLimits(seconds=5.0)
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("network", metavar="NETWORK", nargs="?",
-                        help="built-in name, mlp:SIZES:ACT:LOSS, or a .py/.net file "
-                             "(omit with --sweep)")
+                        help="built-in name, mlp:SIZES:ACT:LOSS, layers:SIZES:ACT:LOSS, or a "
+                             ".py/.net file (omit with --sweep)")
     parser.add_argument("--batch", type=integer(0, 1_000_000), default=1000, metavar="N",
                         help="batch size for timing the generated code (default 1000; "
                              "0: no timings)")
@@ -74,22 +78,45 @@ def run(args) -> int:
     return 0
 
 
+@dataclass(frozen=True)
+class Analysis:
+    """What ``compare`` does with one kind of network: count, print, draw."""
+
+    count: Callable            # (network, ScratchLimits) -> comparison
+    lines: Callable            # comparison -> printed lines
+    png: Callable              # comparison -> PNG bytes
+
+
+def _scalar_png(comparison) -> bytes:
+    from ..compare_plot import comparison_png
+
+    return comparison_png(comparison)
+
+
+def _matrix_png(comparison) -> bytes:
+    from ..compare_plot import bars_png
+
+    return bars_png(comparison.rows(), f"{comparison.network}: {UNIT}", UNIT)
+
+
+SCALAR = Analysis(compare, lambda c: comparison_lines(c), _scalar_png)
+MATRIX = Analysis(lambda network, limits: compare_matrix(network),
+                  lambda c: matrix_comparison_lines(c), _matrix_png)
+
+
+def analysis(network) -> Analysis:
+    """The one place where compare tells matrix networks (FLOPs) from scalar ones (ops)."""
+    return MATRIX if is_matrix(network) else SCALAR
+
+
 def _run_network(args, limits):
     network = load_network(args.network)
-    if is_matrix(network):
-        raise DeltapropError(f"{network.name} is a matrix-level network; compare needs a "
-                             "scalar network (mlp:SIZES:ACT:LOSS)")
-    comparison = compare(network, limits)
-    print("\n".join(comparison_lines(comparison)), flush=True)
+    kind = analysis(network)
+    comparison = kind.count(network, limits)
+    print("\n".join(kind.lines(comparison)), flush=True)
     timings = time_gradients(network, args.batch, args.repeats)
     print("\n".join(timing_lines(timings)))
-
-    def png():
-        from ..compare_plot import comparison_png
-
-        return comparison_png(comparison)
-
-    return {**comparison.as_dict(), "timings": timings}, png
+    return {**comparison.as_dict(), "timings": timings}, lambda: kind.png(comparison)
 
 
 #: Largest sweep: the sweep compares every depth × width network (12 × 32 takes ~2 s each).
@@ -189,6 +216,38 @@ def sharing_lines(c: Comparison, limit: int = SHARING_LINES) -> list[str]:
     return lines
 
 
+def matrix_comparison_lines(c: MatrixComparison, limit: int = SHARING_LINES) -> list[str]:
+    """The FLOP table (per sample, and per call), the ratios, each parameter's naive chain and
+    the sharing of the δ terms."""
+    lines = [f"compare {c.network}: {plural(c.n_params, 'parameter array')} "
+             f"({plural(c.n_entries, 'entry', 'entries')}); {UNIT} "
+             "(rules: symbolic/matrix/flops.py)", *cost_table(c.rows()), ratio_line(c.ratios)]
+    lines.append("per call (work without the batch size: 1/B, parameters alone): " + ", ".join(
+        f"{name} {f.per_call.total:,}" for name, f in c.programs()))
+    lines.append("naive: each parameter's own δ chain, nothing shared: "
+                 + ", ".join(f"{name} {f.per_sample.total:,}" for name, f in c.chains.items()))
+    return lines + matrix_sharing_lines(c, limit)
+
+
+def matrix_sharing_lines(c: MatrixComparison, limit: int = SHARING_LINES) -> list[str]:
+    lines = ["shared δ: computed once, reused by the parameters listed; naive computes it once "
+             "per parameter"]
+    width = max((len(s.delta.name) for s in c.sharing), default=5)
+    for s in c.sharing[:limit]:
+        lines.append(f"  {s.delta.name:<{width}}  {s.flops.per_sample.total:>10,} FLOPs  "
+                     + _reuse_text(s))
+    if len(c.sharing) > limit:
+        lines.append(f"  ... {len(c.sharing) - limit:,} more δ (all of them in --json)")
+    return lines
+
+
+def _reuse_text(s) -> str:
+    n = len(s.params)
+    names = " ".join(p.name for p in s.params[:6]) + (" ..." if n > 6 else "")
+    return (f"reused by {n:>3} {noun(n, 'parameter'):<10}  naive: {n}x, +{s.naive_extra:,}  "
+            f"[{names}]")
+
+
 def timing_lines(t: dict) -> list[str]:
     if t["gradients"] is None:
         return [f"timings: {t['note']}"]
@@ -220,8 +279,5 @@ def sweep_lines(points) -> list[str]:
 # -- build step ----------------------------------------------------------------------------------
 def build_step(network, outdir):
     """``deltaprop build`` step: print the comparison table (writes no file)."""
-    if not isinstance(network, Network):
-        return {}, ["", f"compare: skipped ({type(network).__name__}: the counts are for "
-                        "scalar networks)"], True
-    comparison = compare(network, BUILD_LIMITS)
-    return {}, ["", *comparison_lines(comparison)], True
+    kind = analysis(network)
+    return {}, ["", *kind.lines(kind.count(network, BUILD_LIMITS))], True
