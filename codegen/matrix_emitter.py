@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from symbolic.version import __version__
-from symbolic import derive
+from symbolic import derive, derive_naive
+from symbolic.naive import naive_program
 from symbolic.matrix import MatrixNetwork
 
 from . import array_api_matrix
@@ -66,8 +67,9 @@ def generate_matrix_module(network: MatrixNetwork, target=None) -> str:
     """The module's source text (deterministic) for ``target`` (``codegen.backends``)."""
     layout = matrix_layout(backend() if target is None else target)
     derivation = derive(network)
-    names = _names(network, derivation)
-    lines = _function_lines(network, derivation, layout, names)
+    naive = {g.param: naive_program(network, g) for g in derive_naive(network)}
+    names = _names(network, derivation, naive)
+    lines = _function_lines(network, derivation, layout, names, naive)
     naive_lines = [l for _, ls in lines["naive"] for l in ls]
     code = "\n".join(lines["forward"] + lines["fast_forward"] + lines["backward"]
                      + lines["loss_lines"] + naive_lines)
@@ -95,10 +97,11 @@ def generate_matrix_module(network: MatrixNetwork, target=None) -> str:
     )
 
 
-def _function_lines(network, derivation, layout, names) -> dict:
+def _function_lines(network, derivation, layout, names, naive: dict) -> dict:
     """The printed lines of forward, the gradient program's forward and backward parts, loss
     and the naive chains."""
-    statements = Statements(layout.printer(network, names), names, _reshapes(network, derivation))
+    statements = Statements(layout.printer(network, names), names,
+                            _reshapes(network, derivation, naive))
     in_place = layout.in_place
     forward, _ = statements.forward(network.forward)
     fast_forward, steps = statements.forward(network.forward,
@@ -106,20 +109,20 @@ def _function_lines(network, derivation, layout, names) -> dict:
     returned = list(derivation.gradient.values())
     backward = statements.backward(derivation.program, steps, returned, in_place=in_place)
     loss_needs = _closure(network.forward, network.loss_symbol)
-    naive = _naive_chains(network, derivation, statements, names, in_place)
     loss_lines, _ = statements.forward([(l, r) for l, r in network.forward if l in loss_needs])
     return {"forward": forward, "fast_forward": fast_forward, "backward": backward,
-            "loss_lines": loss_lines, "naive": naive}
+            "loss_lines": loss_lines, "naive": _naive_chains(naive, statements, names, in_place)}
 
 
-def _naive_chains(network, derivation, statements, names, in_place=True) -> list:
-    """(parameter name, lines of its own unshared δ chain) for ``gradients_naive``."""
-    naive = []
-    for p in network.params:
-        grad = derivation.gradient[p]
-        lines = statements.backward(derivation.closure(p), {}, [grad], in_place=in_place)
-        naive.append((p.name, lines + [f"grads[{p.name!r}] = {names[grad]}"]))
-    return naive
+def _naive_chains(naive: dict, statements, names, in_place=True) -> list:
+    """(parameter name, lines of its own chain-rule paths, ``symbolic.naive``) for
+    ``gradients_naive``."""
+    out = []
+    for p, program in naive.items():
+        grad = program[-1].lhs
+        lines = statements.backward(program, {}, [grad], in_place=in_place)
+        out.append((p.name, lines + [f"grads[{p.name!r}] = {names[grad]}"]))
+    return out
 
 
 def _declarations(network) -> dict:
@@ -150,15 +153,16 @@ def _ones_line(network, names, lines) -> list[str]:
     return [f"{ONES} = np.ones(B, dtype={x}.dtype)  # 1 (B-vector): δ·1 sums over the batch by BLAS"]
 
 
-def _names(network, derivation) -> dict:
+def _names(network, derivation, naive: dict) -> dict:
     """Safe, distinct identifiers; dictionaries keep the declared names."""
     namer = Namer(RESERVED | set(LOCALS))
     symbols = (list(network.symbols) + list(derivation.delta.values())
                + list(derivation.gradient.values()))
-    return {s: namer(s, s.name) for s in symbols}
+    symbols += [a.lhs for program in naive.values() for a in program]
+    return {s: namer(s, s.name) for s in dict.fromkeys(symbols)}
 
 
-def _reshapes(network, derivation) -> dict:
+def _reshapes(network, derivation, naive: dict) -> dict:
     """{symbol: array shape} where the printed value may come out 1-D or flat: gradients of
     one-column parameters (1-D vectors, n × 1 matrices), and nodes and δ's that are not per
     sample (a product with a 1-D vector is 1-D; such a node is kept 2-D, rows × cols)."""
@@ -169,6 +173,13 @@ def _reshapes(network, derivation) -> dict:
             out[node] = f"({rows}, {cols})"
             if node in derivation.delta:
                 out[derivation.delta[node]] = out[node]
+    for p, program in naive.items():          # the naive chains' own temporaries
+        *chain, last = program
+        if derivation.gradient[p] in out:
+            out.setdefault(last.lhs, out[derivation.gradient[p]])
+        for a in chain:
+            if not network.is_batch(a.lhs):
+                out.setdefault(a.lhs, "({}, {})".format(*a.lhs.shape))
     return out
 
 

@@ -118,7 +118,8 @@ def gradients(params, data):
 
 
 def gradients_naive(params, data):
-    """(loss, gradients) with no sharing: each parameter matrix recomputes its own delta chain."""
+    """(loss, gradients) with no sharing: each parameter sums its own chain-rule paths from the
+    loss, recomputing every delta on them."""
     _require(params, PARAMS, "params")
     _require(data, INPUTS + TARGETS, "data")
     W1 = params['W1']
@@ -137,26 +138,26 @@ def gradients_naive(params, data):
     A2 = _sigmoid(Z2)  # A2 = sigmoid.(Z2)  [2×B]
     L = 0.5 * (((A2 - T)**2).sum() / B)  # L = (1/2)·mean((A2 - T)^∘2)  [scalar]
     grads = {}
-    # W1: its own chain from the loss
+    # W1: its own chain-rule paths from the loss
     delta_A2 = 1/B * (A2 - T)  # δ_A2 = (1/B)·(A2 - T)  [2×B]
     delta_Z2 = np.multiply(delta_A2, A2 * (1 - A2), out=delta_A2)  # δ_Z2 = δ_A2 ⊙ A2 ⊙ (1 - A2), in place into δ_A2  [2×B]
     delta_A1 = delta_Z2 @ W2  # δ_A1 = W2ᵀ·δ_Z2  [3×B]
     delta_Z1 = np.multiply(delta_A1, A1 * (1 - A1), out=delta_A1)  # δ_Z1 = δ_A1 ⊙ A1 ⊙ (1 - A1), in place into δ_A1  [3×B]
     grad_W1 = delta_Z1.T @ X  # ∂L/∂W1 = δ_Z1·Xᵀ  [3×2]
     grads['W1'] = grad_W1
-    # b1: its own chain from the loss
+    # b1: its own chain-rule paths from the loss
     delta_A2 = 1/B * (A2 - T)  # δ_A2 = (1/B)·(A2 - T)  [2×B]
     delta_Z2 = np.multiply(delta_A2, A2 * (1 - A2), out=delta_A2)  # δ_Z2 = δ_A2 ⊙ A2 ⊙ (1 - A2), in place into δ_A2  [2×B]
     delta_A1 = delta_Z2 @ W2  # δ_A1 = W2ᵀ·δ_Z2  [3×B]
     delta_Z1 = np.multiply(delta_A1, A1 * (1 - A1), out=delta_A1)  # δ_Z1 = δ_A1 ⊙ A1 ⊙ (1 - A1), in place into δ_A1  [3×B]
     grad_b1 = ones_B @ delta_Z1  # ∂L/∂b1 = δ_Z1·1  [3×1]
     grads['b1'] = grad_b1
-    # W2: its own chain from the loss
+    # W2: its own chain-rule paths from the loss
     delta_A2 = 1/B * (A2 - T)  # δ_A2 = (1/B)·(A2 - T)  [2×B]
     delta_Z2 = np.multiply(delta_A2, A2 * (1 - A2), out=delta_A2)  # δ_Z2 = δ_A2 ⊙ A2 ⊙ (1 - A2), in place into δ_A2  [2×B]
     grad_W2 = delta_Z2.T @ A1  # ∂L/∂W2 = δ_Z2·A1ᵀ  [2×3]
     grads['W2'] = grad_W2
-    # b2: its own chain from the loss
+    # b2: its own chain-rule paths from the loss
     delta_A2 = 1/B * (A2 - T)  # δ_A2 = (1/B)·(A2 - T)  [2×B]
     delta_Z2 = np.multiply(delta_A2, A2 * (1 - A2), out=delta_A2)  # δ_Z2 = δ_A2 ⊙ A2 ⊙ (1 - A2), in place into δ_A2  [2×B]
     grad_b2 = ones_B @ delta_Z2  # ∂L/∂b2 = δ_Z2·1  [2×1]

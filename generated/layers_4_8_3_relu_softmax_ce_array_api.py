@@ -130,7 +130,8 @@ def gradients(params, data):
 
 
 def gradients_naive(params, data):
-    """(loss, gradients) with no sharing: each parameter matrix recomputes its own delta chain."""
+    """(loss, gradients) with no sharing: each parameter sums its own chain-rule paths from the
+    loss, recomputing every delta on them."""
     _require(params, PARAMS, "params")
     _require(data, INPUTS + TARGETS, "data")
     xp = array_api_compat.array_namespace(data['X'], data['T'])
@@ -148,23 +149,23 @@ def gradients_naive(params, data):
     Z2 += b2  # Z2 = W2·A1 + b2·1ᵀ  [3×B]
     Y, L = _softmax_and_cross_entropy(Z2, T)  # Y = softmax(Z2), L = softmax_ce(Z2, T)  [3×B, scalar]
     grads = {}
-    # W1: its own chain from the loss
+    # W1: its own chain-rule paths from the loss
     delta_Z2 = 1/B * (Y - T)  # δ_Z2 = (1/B)·(Y - T)  [3×B]
     delta_A1 = delta_Z2 @ W2  # δ_A1 = W2ᵀ·δ_Z2  [8×B]
     delta_Z1 = delta_A1 * _step(Z1)  # δ_Z1 = δ_A1 ⊙ step.(Z1)  [8×B]
     grad_W1 = delta_Z1.T @ X  # ∂L/∂W1 = δ_Z1·Xᵀ  [8×4]
     grads['W1'] = grad_W1
-    # b1: its own chain from the loss
+    # b1: its own chain-rule paths from the loss
     delta_Z2 = 1/B * (Y - T)  # δ_Z2 = (1/B)·(Y - T)  [3×B]
     delta_A1 = delta_Z2 @ W2  # δ_A1 = W2ᵀ·δ_Z2  [8×B]
     delta_Z1 = delta_A1 * _step(Z1)  # δ_Z1 = δ_A1 ⊙ step.(Z1)  [8×B]
     grad_b1 = xp.sum(delta_Z1, axis=0)  # ∂L/∂b1 = δ_Z1·1  [8×1]
     grads['b1'] = grad_b1
-    # W2: its own chain from the loss
+    # W2: its own chain-rule paths from the loss
     delta_Z2 = 1/B * (Y - T)  # δ_Z2 = (1/B)·(Y - T)  [3×B]
     grad_W2 = delta_Z2.T @ A1  # ∂L/∂W2 = δ_Z2·A1ᵀ  [3×8]
     grads['W2'] = grad_W2
-    # b2: its own chain from the loss
+    # b2: its own chain-rule paths from the loss
     delta_Z2 = 1/B * (Y - T)  # δ_Z2 = (1/B)·(Y - T)  [3×B]
     grad_b2 = xp.sum(delta_Z2, axis=0)  # ∂L/∂b2 = δ_Z2·1  [3×1]
     grads['b2'] = grad_b2

@@ -17,6 +17,8 @@ import sympy as sp
 
 from .errors import NetworkError
 from .graph import Edge
+from .naming import fresh_name
+from .program import Assignment, Program
 
 DEFAULT_PATH_LIMIT = 100_000
 
@@ -91,3 +93,23 @@ def derive_naive(network, limit: int = DEFAULT_PATH_LIMIT) -> list[NaiveGradient
         paths_to(v)
     return [NaiveGradient(p, tuple(ChainPath(edges) for edges in memo.get(p, [])))
             for p in network.params]
+
+
+def naive_program(network, gradient: NaiveGradient) -> Program:
+    """``gradient``'s paths laid out as assignments, as matrix code computes them: each path
+    pulls 1 back edge by edge into δ-named temporaries of its own (nothing is shared, not even
+    between two paths of one parameter), then ``grad_p`` sums what the paths' last edges give.
+    With one path per parameter (an MLP) this is the parameter's own δ chain."""
+    graph, param = network.graph, gradient.param
+    taken = {s.name for s in network.symbols}
+    assignments, terms = [], []
+    for path in gradient.paths:
+        g = sp.S.One
+        for edge in path.edges[:-1]:
+            node = edge.producer
+            delta = graph.symbol_like(fresh_name(f"delta_{node.name}", taken), node)
+            assignments.append(Assignment(delta, graph.total(edge.cotangents(g), node)))
+            g = delta
+        terms += path.edges[-1].cotangents(g)
+    grad = graph.symbol_like(fresh_name(f"grad_{param.name}", taken), param)
+    return Program(assignments + [Assignment(grad, graph.total(terms, param))])

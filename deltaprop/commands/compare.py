@@ -224,7 +224,7 @@ def matrix_comparison_lines(c: MatrixComparison, limit: int = SHARING_LINES) -> 
              "(rules: symbolic/matrix/flops.py)", *cost_table(c.rows()), ratio_line(c.ratios)]
     lines.append("per call (work without the batch size: 1/B, parameters alone): " + ", ".join(
         f"{name} {f.per_call.total:,}" for name, f in c.programs()))
-    lines.append("naive: each parameter's own δ chain, nothing shared: "
+    lines.append("naive: each parameter's own chain-rule paths, nothing shared: "
                  + ", ".join(f"{name} {f.per_sample.total:,}" for name, f in c.chains.items()))
     return lines + matrix_sharing_lines(c, limit)
 

@@ -1,8 +1,8 @@
 """Naive per-parameter chains against the shared δ sweep of a matrix network, in FLOPs.
 
-Rows: ``forward`` (the equations and the loss); ``naive`` (every parameter's own chain,
-``MatrixDerivation.closure(p)``, computed without sharing anything: the sum over parameters of
-each chain's FLOPs); ``delta`` (the backward program of ``derive_matrix``: every δ once, then
+Rows: ``forward`` (the equations and the loss); ``naive`` (every parameter's gradient as the
+sum of its own chain-rule paths, ``symbolic.naive.naive_program``, as ``gradients_naive``
+computes it: nothing shared, the sum over parameters of each one's FLOPs); ``delta`` (the backward program of ``derive_matrix``: every δ once, then
 every gradient).  Counted by ``flops``, per sample and per call.
 """
 from __future__ import annotations
@@ -13,6 +13,7 @@ import sympy as sp
 
 from ..cost import cost_ratios
 from ..count import OpCount
+from ..naive import derive_naive, naive_program
 from ..sweep import Derivation as MatrixDerivation, derive as derive_matrix
 from .flops import Flops, expression_flops, total
 from .network import MatrixNetwork
@@ -93,7 +94,8 @@ def compare_matrix(network: MatrixNetwork,
     derivation = derivation or derive_matrix(network)
     cost = {lhs: expression_flops(rhs) for lhs, rhs in derivation.program}
     closures = {p: derivation.closure(p) for p in network.params}
-    chains = {p.name: total(cost[lhs] for lhs, _ in chain) for p, chain in closures.items()}
+    chains = {g.param.name: total(expression_flops(a.rhs) for a in naive_program(network, g))
+              for g in derive_naive(network)}
     return MatrixComparison(
         network=network.name, n_params=len(network.params),
         n_entries=sum(int(rows * cols) for rows, cols in (p.shape for p in network.params)),
