@@ -10,6 +10,7 @@ from codegen.dot import (AUTO_PARAM_NODES, AUTO_PARTIAL_EDGES, check_layout_size
 from symbolic.errors import DeltapropError
 
 from ..loading import load_network, network_argument, network_source
+from ..matrix_cli import is_matrix
 from ..output import write_atomic
 from .derive import parse_point, point_arguments
 
@@ -36,6 +37,10 @@ def run(args) -> int:
     if fmt not in FORMATS:
         raise DeltapropError(f"{args.output}: expected a .dot, .svg or .png file name")
     network = load_network(args.network)
+    if is_matrix(network):
+        raise DeltapropError(f"{network.name} is a matrix-level network; graph draws scalar "
+                             "networks (mlp:SIZES:ACT:LOSS). Matrix networks support info, "
+                             "build, generate, check, train, derive, compare and spec")
     if fmt != "dot":   # before the derivation: a graph too large to lay out fails at once
         check_layout_size(network, fmt, str(Path(args.output).with_suffix(".dot")))
     derivation = Derivation(network, at=parse_point(args.at, network.name),

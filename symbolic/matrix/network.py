@@ -18,10 +18,6 @@ from .lift import lift_stored_values
 from .ops import BATCH, Apply, Mean
 
 
-#: attributes of scalar ``Network`` objects that matrix networks do not have.
-SCALAR_ONLY = ("latex_names",)
-
-
 @dataclass(frozen=True, eq=False)
 class MatrixNetwork:
     """Matrix equations over a batch of B samples, one column per sample.
@@ -129,13 +125,6 @@ class MatrixNetwork:
     def is_batch(self, expr) -> bool:
         """True when ``expr`` has one column per sample (its column count is B)."""
         return expr.shape[1] == BATCH
-
-    def __getattr__(self, name):
-        if name in SCALAR_ONLY:  # a command written for scalar networks: one clear line
-            raise NetworkError(f"{self.name} is a matrix-level network; this command needs a "
-                               "scalar network (mlp:SIZES:ACT:LOSS). Matrix networks support "
-                               "info, build, generate, check, train, derive and spec")
-        raise AttributeError(name)
 
     def __repr__(self):
         return (f"MatrixNetwork({self.name!r}: {len(self.params)} parameter matrices, "
