@@ -6,7 +6,7 @@ import re
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from .latex import math_name
+from .latex import math_name, upright_name
 from symbolic.matrix.text import MatrixSums, precedence_of
 
 FUNCTION_TEX = {"sigmoid": r"\sigma", "tanh": r"\tanh", "exp": r"\exp", "log": r"\log",
@@ -22,6 +22,10 @@ def symbol_tex(name: str) -> str:
     match = re.fullmatch(r"([A-Za-z]+)(\d+)", name)
     if match:
         return f"{match.group(1)}^{{({match.group(2)})}}"
+    match = re.fullmatch(r"([A-Za-z]+\d*)_([A-Za-z0-9]+(?:_[A-Za-z0-9]+)*)", name)
+    if match:       # a value deltaprop stored, or the user's Z_out: A^{(1)}_{in}, H_{sigmoid}
+        parts = ",".join(upright_name(part) for part in match.group(2).split("_"))
+        return f"{symbol_tex(match.group(1))}_{{{parts}}}"
     return name if re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", name) else math_name(name)
 
 
