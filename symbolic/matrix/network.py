@@ -139,7 +139,7 @@ class MatrixNetwork:
         declared = {lhs for lhs, _ in self.equations}
         object.__setattr__(self, "stored_nodes",
                            tuple(lhs for lhs, _ in equations if lhs not in declared))
-        object.__setattr__(self, "equations", equations)
+        object.__setattr__(self, "equations", tuple(Program(equations)))   # Assignments
         object.__setattr__(self, "loss", loss)
 
     def _check_kinds(self) -> None:
