@@ -11,6 +11,7 @@ import sympy as sp
 from ..errors import NetworkError, NetworkWarning
 from ..program import Program
 from ..unused import warn_unused
+from .declared import uniform
 from .forms import recognise_forms
 from .graph import MatrixGraph
 from .functions import SCALAR
@@ -143,10 +144,15 @@ class MatrixNetwork:
         object.__setattr__(self, "loss", loss)
 
     def _check_kinds(self) -> None:
-        """Matrix symbols and expressions, known element-wise functions, before any pass."""
+        """Matrix symbols and expressions, known element-wise functions, before any pass
+        (SymPy's own ones and applyfunc made uniform first: ``declared``)."""
         for s in self.inputs + self.targets + self.params + tuple(l for l, _ in self.equations):
             if not isinstance(s, sp.MatrixSymbol):
                 raise NetworkError(f"{self.name}: {s!r} is not a sympy MatrixSymbol")
+        equations = tuple((lhs, uniform(rhs, f"{self.name}: {lhs} = ...")) for lhs, rhs in
+                          self.equations)
+        object.__setattr__(self, "equations", equations)
+        object.__setattr__(self, "loss", uniform(self.loss, f"{self.name}: the loss"))
         for lhs, rhs in self.equations + ((self.loss_symbol, self.loss),):
             if not isinstance(rhs, sp.MatrixExpr):
                 raise NetworkError(f"{self.name}: {lhs} = {rhs} is not a matrix expression")
