@@ -34,17 +34,19 @@ HELPERS = {
     e = np.exp(z - z.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)''',
     "_softmax_and_cross_entropy": '''def _softmax_and_cross_entropy(z, t):
-    """(row-wise softmax, mean over rows of sum_k t_k (logsumexp(z) - z_k)), one exponential.
+    """(row-wise softmax, each row's target sum sum_k t_k, mean over rows of
+    sum_k t_k (logsumexp(z) - z_k)), one exponential; exact for any t (rows need not sum to 1).
 
-    Rows are short (one per sample, n_out long): a column-major copy makes each row reduction
+    Rows are short (one per sample, n_out long): column-major copies make each row reduction
     one vectorised pass over the batch (measured 3-4x faster than reducing short C rows)."""
-    z = np.asfortranarray(z)  # column-major copy (rows are short)
+    z, t = np.asfortranarray(z), np.asfortranarray(t)  # column-major copies (rows are short)
     shifted = z - z.max(axis=1, keepdims=True)  # z_k - max_j z_j
     e = np.exp(shifted)  # exp(z_k - max z), at most 1
     s = e.sum(axis=1, keepdims=True)  # sum_k exp(z_k - max z)
-    loss = (t * (np.log(s) - shifted)).sum() / z.shape[0]  # mean of sum_k t_k (lse - z_k)
+    t_sum = t.sum(axis=1, keepdims=True)  # sum_k t_k
+    loss = ((t_sum * np.log(s)).sum() - (t * shifted).sum()) / z.shape[0]  # mean of sum_k t_k (lse - z_k)
     e /= s  # softmax
-    return e, loss''',
+    return e, t_sum, loss''',
 }
 
 

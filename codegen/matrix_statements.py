@@ -3,7 +3,8 @@
 Every assignment ``lhs = rhs`` becomes one line ``name = code  # math  [shape]``, except:
 
 - a layer ``Z = W·A + b·1ᵀ`` adds its bias in place into the fresh product (``Z += b``);
-- ``Y = softmax(Z)`` and ``L = softmax_ce(Z, T)`` share one exponential (one helper call);
+- ``Y = softmax(Z)``, the targets' sums ``S = 1ᵀT`` and ``L = softmax_ce(Z, T)`` share one
+  exponential (one helper call; δ_Z = (Y ⊙ 1·S − T)/B is exact for any T);
 - in ``gradients`` only (it returns no nodes): ``A = relu.(Z)`` overwrites Z when Z is used
   elsewhere only as step.(Z), which then reads step.(A) (relu(z) > 0 exactly when z > 0); and
   ``δ_Z = δ_A ⊙ F`` multiplies in place into δ_A when nothing later reads δ_A.
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from symbolic.matrix.ops import BATCH, Apply, Softmax, SoftmaxCrossEntropy
+from symbolic.matrix.ops import BATCH, Apply, Softmax, SoftmaxCrossEntropy, sum_rows
 from symbolic.matrix.text import math_text, shape_text
 
 
@@ -41,15 +42,15 @@ class Statements:
         """(lines, {step.(Z): step.(A)}); relus go in place when ``readers`` (the assignments
         run after the forward ones, e.g. the δ sweep) is given."""
         assignments = list(assignments)
-        fused = _softmax_pairs(assignments)
-        skipped = {loss for _, loss in fused.values()}
+        fused = _softmax_groups(assignments)
+        skipped = {s for _, *rest in fused.values() for s in rest if s is not None}
         reusable = {} if readers is None else _relu_in_place(assignments, list(readers))
         lines, substitutions = [], {}
         for lhs, rhs in assignments:
             if lhs in skipped:
                 continue
             if lhs in fused:
-                lines.append(self._softmax_pair(*fused[lhs], assignments))
+                lines.append(self._softmax_group(*fused[lhs], dict(assignments)))
             elif lhs in reusable:
                 lines.append(self._relu_in_place(lhs, rhs.arg))
                 substitutions[Apply("step", rhs.arg)] = Apply("step", lhs)
@@ -93,12 +94,17 @@ class Statements:
                 f"relu.({math_text(z)}), in place: {math_text(z)} is read later only as "
                 f"step.({math_text(z)}) = step.({math_text(lhs)})  [{shape_text(lhs)}]")
 
-    def _softmax_pair(self, y, loss, assignments) -> str:
-        rhs = dict(assignments)[loss]
-        logits, target = (self.printer.emit(a, True)[0] for a in rhs.args)
-        return (f"{self.names[y]}, {self.names[loss]} = _softmax_and_cross_entropy({logits}, "
-                f"{target})  # {math_text(y)} = {math_text(dict(assignments)[y])}, "
-                f"{math_text(loss)} = {math_text(rhs)}  [{shape_text(y)}, scalar]")
+    def _softmax_group(self, y, sums, loss, rhs_of) -> str:
+        """``Y, S, L = _softmax_and_cross_entropy(Z, T)``: one exponential for all three (the
+        targets' sums S are unused, ``_``, when no node holds them)."""
+        logits, target = (self.printer.emit(a, True)[0] for a in rhs_of[loss].args)
+        targets = [] if sums is None else [f"{math_text(sums)} = {math_text(rhs_of[sums])}"]
+        sums_name = "_" if sums is None else self.names[sums]
+        math = ", ".join([f"{math_text(y)} = {math_text(rhs_of[y])}", *targets,
+                          f"{math_text(loss)} = {math_text(rhs_of[loss])}"])
+        shapes = ", ".join([shape_text(y)] + [shape_text(sums)] * (sums is not None) + ["scalar"])
+        return (f"{self.names[y]}, {sums_name}, {self.names[loss]} = _softmax_and_cross_entropy("
+                f"{logits}, {target})  # {math}  [{shapes}]")
 
 
 def _batch_sum_of_vector(rhs, shape: str) -> bool:
@@ -109,16 +115,19 @@ def _batch_sum_of_vector(rhs, shape: str) -> bool:
     return isinstance(last, sp.OneMatrix) and last.shape[0] == BATCH
 
 
-def _softmax_pairs(assignments) -> dict:
-    """{Y: (Y, L)} for each Y = softmax(Z) with a later L = softmax_ce(Z, T)."""
-    pairs = {}
+def _softmax_groups(assignments) -> dict:
+    """{Y: (Y, S, L)} for each Y = softmax(Z) with S = 1ᵀT and a later L = softmax_ce(Z, T)
+    (S is None when no node holds the targets' sums)."""
+    groups = {}
     for y, rhs in assignments:
-        if isinstance(rhs, Softmax):
-            for loss, other in assignments:
-                if isinstance(other, SoftmaxCrossEntropy) and other.logits == rhs.arg:
-                    pairs[y] = (y, loss)
-                    break
-    return pairs
+        if not isinstance(rhs, Softmax):
+            continue
+        for loss, other in assignments:
+            if isinstance(other, SoftmaxCrossEntropy) and other.logits == rhs.arg:
+                sums = [s for s, r in assignments if r == sum_rows(other.target)]
+                groups[y] = (y, sums[0] if sums else None, loss)
+                break
+    return groups
 
 
 def _bias_split(rhs):

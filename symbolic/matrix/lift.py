@@ -14,7 +14,7 @@ import sympy as sp
 
 from ..naming import fresh_name
 from .functions import elementwise_derivative
-from .ops import Apply, LogSumExp, Softmax
+from .ops import Apply, LogSumExp, Softmax, SoftmaxCrossEntropy, sum_rows
 
 
 def lift_stored_values(equations, loss, loss_symbol, taken: set):
@@ -75,6 +75,8 @@ class _Lifter:
             expr = expr.func(*args)
             if not top and expr in self.stored:
                 return self.stored[expr]
+        if isinstance(expr, SoftmaxCrossEntropy):
+            return self._cross_entropy(expr, owner)
         if not isinstance(expr, (Apply, sp.HadamardPower, LogSumExp, Softmax)):
             return expr
         needs_value, needs_arg = _needs(expr)
@@ -92,6 +94,17 @@ class _Lifter:
         negated = (-expr).doit()
         return next((node for piece, node in self.stored.items()
                      if isinstance(piece, sp.MatAdd) and piece.doit() == negated), None)
+
+    def _cross_entropy(self, expr, owner: str):
+        """Its VJP reads softmax(Z) and the targets' sums 1ᵀT: both stored (an existing node
+        Y = softmax(Z) is reused), so the code computes them with the loss in one pass."""
+        logits, target = expr.args
+        if _costly(logits):
+            logits = self.store(logits, f"{owner}_in")
+        self.store(Softmax(logits), f"{owner}_softmax")
+        label = target.name if isinstance(target, sp.MatrixSymbol) else owner
+        self.store(sum_rows(target), f"{label}_sum")
+        return SoftmaxCrossEntropy(logits, target)
 
     def store(self, expr, name: str, value=None) -> sp.MatrixSymbol:
         """The node holding ``expr`` (a new one named ``name`` computing ``value``, default

@@ -38,7 +38,8 @@ class Softmax(MatrixExpr):
 
 
 class SoftmaxCrossEntropy(MatrixExpr):
-    """Mean over the batch of Σ_k t_k (logsumexp(z) − z_k); 1 × 1.  Fused: its VJP is (softmax − t)/B."""
+    """Mean over the batch of Σ_k t_k (logsumexp(z) − z_k); 1 × 1.  Fused: its VJP is
+    (softmax(z)·Σ_k t_k − t)/B, exact for any t (for targets that sum to one, softmax − t)."""
 
     logits = property(lambda self: self.args[0])
     target = property(lambda self: self.args[1])
