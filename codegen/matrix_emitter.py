@@ -106,7 +106,7 @@ def _function_lines(network, derivation, layout, names, naive: dict) -> dict:
                             _reshapes(network, derivation, naive))
     in_place = layout.in_place
     forward, _ = statements.forward(network.forward)
-    fast_forward, steps = statements.forward(network.forward,
+    fast_forward, steps = statements.forward(_read_by_gradients(network, derivation),
                                              readers=derivation.program if in_place else None)
     returned = list(derivation.gradient.values())
     backward = statements.backward(derivation.program, steps, returned, in_place=in_place)
@@ -114,6 +114,14 @@ def _function_lines(network, derivation, layout, names, naive: dict) -> dict:
     loss_lines, _ = statements.forward([(l, r) for l, r in network.forward if l in loss_needs])
     return {"forward": forward, "fast_forward": fast_forward, "backward": backward,
             "loss_lines": loss_lines, "naive": _naive_chains(naive, statements, names, in_place)}
+
+
+def _read_by_gradients(network, derivation) -> list:
+    """The forward assignments the loss or the δ sweep reads (``gradients`` returns no nodes,
+    so a node nothing reads, such as S = logsumexp(Z) once the loss is fused, is not computed)."""
+    needed = _closure(network.forward + derivation.program,
+                      network.loss_symbol, *derivation.gradient.values())
+    return [(lhs, rhs) for lhs, rhs in network.forward if lhs in needed]
 
 
 def _naive_chains(naive: dict, statements, names, in_place=True) -> list:
@@ -192,8 +200,8 @@ def _setup(network, names) -> list[str]:
     return lines
 
 
-def _closure(program, target) -> set:
-    needed = {target}
+def _closure(program, *targets) -> set:
+    needed = set(targets)
     for lhs, rhs in reversed(program):
         if lhs in needed:
             needed |= rhs.free_symbols
