@@ -50,7 +50,7 @@ class Statements:
             if lhs in skipped:
                 continue
             if lhs in fused:
-                lines.append(self._softmax_group(*fused[lhs], dict(assignments)))
+                lines.extend(self._softmax_group(*fused[lhs], dict(assignments)))
             elif lhs in reusable:
                 lines.append(self._relu_in_place(lhs, rhs.arg))
                 substitutions[Apply("step", rhs.arg)] = Apply("step", lhs)
@@ -94,17 +94,25 @@ class Statements:
                 f"relu.({math_text(z)}), in place: {math_text(z)} is read later only as "
                 f"step.({math_text(z)}) = step.({math_text(lhs)})  [{shape_text(lhs)}]")
 
-    def _softmax_group(self, y, sums, loss, rhs_of) -> str:
+    def _softmax_group(self, y, sums, loss, rhs_of) -> list:
         """``Y, S, L = _softmax_and_cross_entropy(Z, T)``: one exponential for all three (the
-        targets' sums S are unused, ``_``, when no node holds them)."""
-        logits, target = (self.printer.emit(a, True)[0] for a in rhs_of[loss].args)
+        targets' sums S are unused, ``_``, when no node holds them); then ``L += rest`` when
+        the loss adds other terms (a weight decay) to the cross-entropy."""
+        fused = cross_entropy_of(rhs_of[loss])
+        logits, target = (self.printer.emit(a, True)[0] for a in fused.args)
         targets = [] if sums is None else [f"{math_text(sums)} = {math_text(rhs_of[sums])}"]
         sums_name = "_" if sums is None else self.names[sums]
         math = ", ".join([f"{math_text(y)} = {math_text(rhs_of[y])}", *targets,
-                          f"{math_text(loss)} = {math_text(rhs_of[loss])}"])
+                          f"{math_text(loss)} = {math_text(fused)}"])
         shapes = ", ".join([shape_text(y)] + [shape_text(sums)] * (sums is not None) + ["scalar"])
-        return (f"{self.names[y]}, {sums_name}, {self.names[loss]} = _softmax_and_cross_entropy("
-                f"{logits}, {target})  # {math}  [{shapes}]")
+        lines = [f"{self.names[y]}, {sums_name}, {self.names[loss]} = _softmax_and_cross_entropy("
+                 f"{logits}, {target})  # {math}  [{shapes}]"]
+        rest = [a for a in rhs_of[loss].args if a != fused] if rhs_of[loss] != fused else []
+        if rest:
+            rest_code = self.printer.code(rest[0] if len(rest) == 1 else sp.MatAdd(*rest))
+            lines.append(f"{self.names[loss]} += {rest_code}  # {math_text(loss)} = "
+                         f"{math_text(rhs_of[loss])}  [scalar]")
+        return lines
 
 
 def _batch_sum_of_vector(rhs, shape: str) -> bool:
@@ -123,11 +131,21 @@ def _softmax_groups(assignments) -> dict:
         if not isinstance(rhs, Softmax):
             continue
         for loss, other in assignments:
-            if isinstance(other, SoftmaxCrossEntropy) and other.logits == rhs.arg:
-                sums = [s for s, r in assignments if r == sum_rows(other.target)]
+            fused = cross_entropy_of(other)
+            if fused is not None and fused.logits == rhs.arg:
+                sums = [s for s, r in assignments if r == sum_rows(fused.target)]
                 groups[y] = (y, sums[0] if sums else None, loss)
                 break
     return groups
+
+
+def cross_entropy_of(rhs):
+    """The softmax cross-entropy that ``rhs`` is, or that it adds other terms to, or None."""
+    if isinstance(rhs, SoftmaxCrossEntropy):
+        return rhs
+    found = [a for a in rhs.args if isinstance(a, SoftmaxCrossEntropy)] \
+        if isinstance(rhs, sp.MatAdd) else []
+    return found[0] if len(found) == 1 else None
 
 
 def _bias_split(rhs):

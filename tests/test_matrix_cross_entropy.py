@@ -202,3 +202,37 @@ def test_other_losses_are_left_alone_and_stay_exact(name):
         _, twin = twin_gradients(network, params, data)
     for k in params:
         np.testing.assert_allclose(grads[k], twin[k], rtol=1e-9, atol=1e-12)
+
+
+#: the cross-entropy plus other terms: fused, the rest added (L = softmax_ce + mean(rest)).
+WITH_MORE_TERMS = {
+    "weight-decay": "loss = logsumexp(Z3)*sum(T) - sum(T*Z3) + 0.01*sum(W1^2)",
+    "softmax-node-and-logit-penalty": "Y = softmax(Z3)\nloss = -sum(T*log(Y)) + sum(Z3^2)/2",
+    "same-sum-more-entries": "loss = sum(T*(logsumexp(Z3) - Z3) + T*Z3^2)",
+}
+
+
+@pytest.mark.parametrize("name", sorted(WITH_MORE_TERMS))
+def test_cross_entropy_with_more_terms_is_fused_and_exact(name):
+    from symbolic.spec.matrix_write import format_matrix_spec
+
+    network = parse_spec(HEAD + WITH_MORE_TERMS[name] + "\n", f"{name}.net")
+    fused = [a for a in network.loss.args if isinstance(a, SoftmaxCrossEntropy)]
+    assert isinstance(network.loss, sp.MatAdd) and len(fused) == 1
+    source = generate_module(network)
+    assert canonical(source, "gradients").count("_softmax_and_cross_entropy(") == 1
+    assert "_logsumexp(" not in source and "_softmax(" not in source
+    module = load_module(source)
+    params, data = point(seed=5)
+    loss, grads = module.gradients(params, data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NetworkWarning)
+        twin_loss, twin = twin_gradients(network, params, data)
+    assert float(loss) == pytest.approx(twin_loss, rel=1e-12)
+    assert float(module.loss(params, data)) == pytest.approx(twin_loss, rel=1e-12)
+    numeric = central_differences(module, params, data)
+    again = load_module(generate_module(parse_spec(format_matrix_spec(network), "again.net")))
+    for k in params:
+        np.testing.assert_allclose(grads[k], twin[k], rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(grads[k], numeric[k], rtol=1e-5, atol=1e-8)
+        np.testing.assert_allclose(again.gradients(params, data)[1][k], grads[k], rtol=1e-12)

@@ -6,44 +6,72 @@ A loss that is, per sample, Σ_k t_k (logsumexp(z) − z_k) — whether written 
 ``SoftmaxCrossEntropy(Z, T)``.  The identity holds for any T (its rows need not sum to 1; the
 fused rule's δ_Z = (softmax(Z)·ΣT − T)/B keeps the sum), so the rewrite is exact.
 
-How: the per-sample loss is written as one sum over a sample's entries, 1ᵀM (a per-sample
-factor r of 1ᵀM moves inside as 1·r); one entry of M is a scalar expression (each other piece
-a dummy), and it must equal t·(ℓ − z) exactly, ℓ the entry of 1·lse(Z), z of Z and t of a
-target (a declared batch matrix that no equation defines).  Anything else is left as it is.
+How: the per-sample terms that sum over a sample's n entries are written as one such sum
+1ᵀM (a per-sample factor r of 1ᵀM moves inside as 1·r); one entry of M is a scalar expression
+(each other piece a dummy), and it must be t·(ℓ − z) + rest, ℓ the entry of 1·lse(Z), z of Z
+and t of a target (a declared batch matrix that no equation defines).  The loss becomes
+``SoftmaxCrossEntropy(Z, T)`` plus the batch mean of the rest and of the other terms (a
+weight decay ``0.01*sum(W^2)``); anything else is left as it is.
 """
 from __future__ import annotations
 
 import sympy as sp
 
+from .functions import from_scalar
 from .ops import BATCH, LogSumExp, Mean, SoftmaxCrossEntropy
 
 
 def recognise_cross_entropy(loss, equations):
-    """``SoftmaxCrossEntropy(Z, T)`` for a batch mean of Σ_k T_k (lse(Z) − Z_k), else ``loss``."""
+    """``SoftmaxCrossEntropy(Z, T)`` (plus the batch mean of the other terms, e.g. a weight
+    decay) for a batch mean of Σ_k T_k (lse(Z) − Z_k) + ..., else ``loss`` unchanged."""
     if not (isinstance(loss, Mean) and loss.arg.shape[0] == 1):
         return loss
-    summed = _entry_sum(loss.arg)
-    if summed is None:
-        return loss
-    defined = dict(equations)
+    terms = _terms(loss.arg)
+    sums = [_entry_term(t) for t in terms]
+    for n in sorted({m.shape[0] for m in sums if m is not None}, key=str):
+        group = [m for m in sums if m is not None and m.shape[0] == n]
+        others = [t for t, m in zip(terms, sums) if m is None or m.shape[0] != n]
+        fused = _fused(group[0] if len(group) == 1 else sp.MatAdd(*group), dict(equations))
+        if fused is not None:
+            cross_entropy, residue = fused
+            rest = others + ([] if residue is None else [sp.MatMul(sp.OneMatrix(1, n), residue)])
+            return cross_entropy if not rest else sp.MatAdd(
+                cross_entropy, Mean(rest[0] if len(rest) == 1 else sp.MatAdd(*rest)))
+    return loss
+
+
+def _terms(expr, coeff=sp.S.One) -> list:
+    """The terms of a sum, nested sums (also scaled ones, c·(A + B)) flattened."""
+    if isinstance(expr, sp.MatAdd):
+        return [t for a in expr.args for t in _terms(a, coeff)]
+    if isinstance(expr, sp.MatMul):
+        c, matrices = expr.as_coeff_matrices()
+        if len(matrices) == 1 and isinstance(matrices[0], sp.MatAdd):
+            return _terms(matrices[0], coeff * c)
+    return [expr if coeff == 1 else sp.MatMul(coeff, expr)]
+
+
+def _fused(summed, defined):
+    """(SoftmaxCrossEntropy(Z, T), the rest of ``summed`` as an n × B matrix or None) when the
+    entry of ``summed`` is t·(ℓ − z) + rest, ℓ the entry of 1·lse(Z); else None."""
     entries = _Entries()
     entry = sp.expand(entries.scalar(summed))
     for piece, dummy in list(entries.dummies.items()):
         logits = _logits(piece, defined)
-        found = logits is not None and _target_of(entry, dummy, logits, entries, defined)
+        found = logits is not None and _split(entry, dummy, logits, entries, defined)
         if found:
-            return SoftmaxCrossEntropy(logits, found)
-    return loss
+            target, residue = found
+            rest = None if residue == 0 else _matrix(residue, entries, summed.shape)
+            if residue == 0 or rest is not None:
+                return SoftmaxCrossEntropy(logits, target), rest
+    return None
 
 
-def _entry_sum(row):
-    """M (n × B) with row = 1ᵀM, for a per-sample row built of sums and their products with
-    per-sample rows; None when row has another form or sums over vectors of other lengths."""
-    terms = row.args if isinstance(row, sp.MatAdd) else (row,)
-    pieces = [_entry_term(t) for t in terms]
-    if any(p is None for p in pieces) or len({p.shape[0] for p in pieces}) != 1:
+def _matrix(residue, entries, shape):
+    try:
+        return from_scalar(residue, {d: m for m, d in entries.dummies.items()}, shape)
+    except NotImplementedError:
         return None
-    return pieces[0] if len(pieces) == 1 else sp.MatAdd(*pieces)
 
 
 def _entry_term(term):
@@ -82,15 +110,17 @@ def _logits(piece, defined):
     return row.arg if isinstance(row, LogSumExp) and row.arg.shape == piece.shape else None
 
 
-def _target_of(entry, lse, logits, entries, defined):
-    """T when ``entry`` is exactly t·(lse − z) for a target T (not defined by an equation)."""
-    t = sp.expand(entry).coeff(lse)
+def _split(entry, lse, logits, entries, defined):
+    """(T, rest) when ``entry`` is t·(lse − z) + rest for a target T (a batch matrix no
+    equation defines) and rest holds neither lse nor the −t·z it cancels; else None."""
+    t = entry.coeff(lse)
     target = entries.matrix_of(t)
     if (target is None or target in defined or target.shape != logits.shape
             or target.shape[1] != BATCH):
         return None
-    residue = sp.expand(entry - t * (lse - entries.scalar(logits)))
-    return target if residue == 0 else None
+    rest = sp.expand(entry - t * (lse - entries.scalar(logits)))
+    shorter = len(sp.Add.make_args(rest)) <= len(sp.Add.make_args(entry)) - 2
+    return (target, rest) if rest == 0 or (shorter and not rest.has(lse)) else None
 
 
 class _Entries:

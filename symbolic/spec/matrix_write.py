@@ -46,6 +46,8 @@ def _loss_text(loss) -> str:
     if isinstance(loss, SoftmaxCrossEntropy):
         z, t = (_text(a)[0] for a in loss.args)
         return f"logsumexp({z})*sum({t}) - sum({t}*{z})"
+    if isinstance(loss, sp.MatAdd):  # e.g. a cross-entropy plus a weight decay
+        return " + ".join(f"({_loss_text(term)})" for term in loss.args)
     if isinstance(loss, sp.MatMul) and isinstance(loss.as_coeff_matrices()[1][-1], Mean):
         coeff, (mean,) = loss.as_coeff_matrices()
         return f"{_number(coeff, PRODUCT)}*({_loss_text(mean)})"
