@@ -55,7 +55,7 @@ def _fused(summed, defined):
     """(SoftmaxCrossEntropy(Z, T), the rest of ``summed`` as an n × B matrix or None) when the
     entry of ``summed`` is t·(ℓ − z) + rest, ℓ the entry of 1·lse(Z); else None."""
     entries = _Entries()
-    entry = sp.expand(entries.scalar(summed))
+    entry = sp.expand_mul(entries.scalar(summed))
     for piece, dummy in list(entries.dummies.items()):
         logits = _logits(piece, defined)
         found = logits is not None and _split(entry, dummy, logits, entries, defined)
@@ -118,7 +118,7 @@ def _split(entry, lse, logits, entries, defined):
     if (target is None or target in defined or target.shape != logits.shape
             or target.shape[1] != BATCH):
         return None
-    rest = sp.expand(entry - t * (lse - entries.scalar(logits)))
+    rest = entry - t * lse + sp.expand_mul(t * entries.scalar(logits))  # like terms cancel
     shorter = len(sp.Add.make_args(rest)) <= len(sp.Add.make_args(entry)) - 2
     return (target, rest) if rest == 0 or (shorter and not rest.has(lse)) else None
 

@@ -107,7 +107,8 @@ class _Forms:
     def _log_softmax(self, softmax):
         """log(Y) for Y = softmax(Z) (a node or written inline): Z − 1·logsumexp(Z)."""
         logits = softmax.arg if isinstance(softmax, Softmax) else self.softmax[softmax]
-        return logits - sp.MatMul(sp.OneMatrix(logits.shape[0], 1), LogSumExp(logits))
+        spread = sp.MatMul(-1, sp.OneMatrix(logits.shape[0], 1), LogSumExp(logits))
+        return sp.MatAdd(logits, spread)  # not ``logits - …``: SymPy's doit is slow
 
 
 def _is_elementwise(expr) -> bool:
