@@ -28,21 +28,15 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [HERE, os.path.dirname(HERE)]
 
-from bench_matrix import BATCHES, blas_info, hand_written, interleaved_medians, problem  # noqa: E402
+from bench_matrix import (BATCHES, SPEC, blas_info, hand_written, interleaved_medians,  # noqa: E402
+                          problem)
 from codegen import generate_module, load_module  # noqa: E402
 from symbolic.matrix import derive_matrix, parse_layers  # noqa: E402
 from symbolic.spec import parse_spec  # noqa: E402
 
-HEAD = """\
-input X[784]
-target T[10]
-param W1[256,784] b1[256] W2[128,256] b2[128] W3[10,128] b3[10]
-A1 = relu(W1 @ X + b1)
-A2 = relu(W2 @ A1 + b2)
-Z3 = W3 @ A2 + b3
-"""
-SPECS = {"spec lse*sum(T)": HEAD + "loss = logsumexp(Z3)*sum(T) - sum(T*Z3)\n",
-         "spec -sum(T*log Y)": HEAD + "Y = softmax(Z3)\nloss = -sum(T*log(Y))\n"}
+SPECS = {"spec lse*sum(T)": SPEC,
+         "spec -sum(T*log Y)": SPEC.replace("loss = logsumexp(Z3)*sum(T) - sum(T*Z3)",
+                                            "Y = softmax(Z3)\nloss = -sum(T*log(Y))")}
 LAYERS = "layers:784-256-128-10:relu:softmax-ce"
 BUILDERS = {"layers:": (parse_layers, (LAYERS,)),
             **{name: (parse_spec, (text, "mlp.net")) for name, text in SPECS.items()}}

@@ -2,11 +2,14 @@
 
 The derivative of an element-wise function reads its own value r (σ' = r(1 − r)) or its
 argument a (relu' = step(a), log' = 1/a).  When r or a is a costly piece (a matrix product or a
-function call) of a larger formula rather than a node, the backward pass would compute it again — for ``A1 = relu(W1 @ X + b1)`` the
-whole matrix product.  This pass gives each such piece a node of its own before derivation
-(the scalar level stores function values the same way): ``A1_in = W1·X + b1·1ᵀ``, then
-``A1 = relu.(A1_in)``; a value inside a formula, such as sigmoid(Z) in ``H = Z * sigmoid(Z)``,
-becomes ``H_sigmoid``.  A piece equal to an existing node's right side reuses that node.
+function call) of a larger formula rather than a node, the backward pass would compute it
+again — for ``A1 = relu(W1 @ X + b1)`` the whole matrix product.  This pass gives each such
+piece a node of its own before derivation (the scalar level stores function values the same
+way): ``A1_in = W1·X + b1·1ᵀ``, then ``A1 = relu.(A1_in)``; a value inside a formula, such as
+sigmoid(Z) in ``H = Z * sigmoid(Z)``, becomes ``H_sigmoid``.  A costly argument is stored even
+when the derivative does not read it (``H = sigmoid(W1 @ X + b1)``): its δ then is a node,
+computed once for both W1 and b1, and the code is that of a layer (``H_in += b1`` in place).
+A piece equal to an existing node's right side reuses that node.
 """
 from __future__ import annotations
 
@@ -79,11 +82,10 @@ class _Lifter:
             return self._cross_entropy(expr, owner)
         if not isinstance(expr, (Apply, sp.HadamardPower, LogSumExp, Softmax)):
             return expr
-        needs_value, needs_arg = _needs(expr)
         arg = _argument(expr)
-        if needs_arg and _costly(arg):
+        if _costly(arg):  # read by the derivative, or its δ feeds two operands (W·A + b)
             expr = expr.xreplace({arg: self.store(arg, f"{owner}_in")})
-        if needs_value and not top and _costly(expr):
+        if not top and _costly(expr) and _reads_value(expr):
             expr = self.store(expr, f"{owner}_{_label(expr)}")
         return expr
 
@@ -141,12 +143,8 @@ def _label(expr) -> str:
     return {LogSumExp: "logsumexp", Softmax: "softmax"}.get(type(expr), "power")
 
 
-def _needs(expr) -> tuple[bool, bool]:
-    """(reads its own value, reads its argument) in its derivative."""
-    if isinstance(expr, LogSumExp):
-        return True, True
-    if isinstance(expr, Softmax):
-        return True, False
-    slope = elementwise_derivative(expr)
-    without_value = slope.xreplace({expr: sp.ZeroMatrix(*expr.shape)})
-    return slope.has(expr), without_value.has(_argument(expr))
+def _reads_value(expr) -> bool:
+    """True when the derivative of ``expr`` reads ``expr``'s own value (σ' = r(1 − r))."""
+    if isinstance(expr, (LogSumExp, Softmax)):
+        return True
+    return elementwise_derivative(expr).has(expr)
