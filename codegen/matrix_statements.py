@@ -2,7 +2,8 @@
 
 Every assignment ``lhs = rhs`` becomes one line ``name = code  # math  [shape]``, except:
 
-- a layer ``Z = W·A + b·1ᵀ`` adds its bias in place into the fresh product (``Z += b``);
+- a sum with a matrix product (a layer ``Z = W·A + b·1ᵀ``, ``W·X + V·C``, a residual
+  ``X + W·H``) adds the other terms in place into the fresh product (``Z += b``);
 - ``Y = softmax(Z)``, the targets' sums ``S = 1ᵀT`` and ``L = softmax_ce(Z, T)`` share one
   exponential (one helper call; δ_Z = (Y ⊙ 1·S − T)/B is exact for any T);
 - in ``gradients`` only (it returns no nodes): ``A = relu.(Z)`` overwrites Z when Z is used
@@ -19,7 +20,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from symbolic.matrix.ops import BATCH, Apply, Softmax, SoftmaxCrossEntropy, sum_rows
+from symbolic.matrix.ops import (BATCH, Apply, Softmax, SoftmaxCrossEntropy, signed_terms,
+                                 sum_rows, sum_terms)
 from symbolic.matrix.text import math_text, shape_text
 
 
@@ -79,14 +81,21 @@ class Statements:
         return lines
 
     def _assignment(self, lhs, rhs) -> list:
-        bias = _bias_split(rhs)
-        if bias is None:
+        """One line, or for a sum with a matrix product (a layer W·A + b·1ᵀ, two inputs
+        W·X + V·C, a residual X + W·H) the product into a fresh array and each other term
+        added (subtracted) in place: no temporary for the sum."""
+        split = _product_split(lhs, rhs)
+        if split is None:
             return [self.line(lhs, rhs)]
-        product, rest = bias
-        name = self.names[lhs]
-        return [f"{name} = {self.printer.code(product)}  # {math_text(product)}  [{shape_text(lhs)}]",
-                f"{name} += {self.printer.emit(rest, True)[0]}  # {math_text(lhs)} = {math_text(rhs)}  "
-                f"[{shape_text(lhs)}]"]
+        product, rest = split
+        name, shape = self.names[lhs], shape_text(lhs)
+        lines = [f"{name} = {self.printer.code(product)}  # {math_text(product)}  [{shape}]"]
+        for k, (negative, term) in enumerate(rest):
+            math = (f"{math_text(lhs)} = {math_text(rhs)}" if k == len(rest) - 1
+                    else f"{'-' if negative else '+'} {math_text(term)}")
+            lines.append(f"{name} {'-' if negative else '+'}= {self.printer.emit(term, True)[0]}"
+                         f"  # {math}  [{shape}]")
+        return lines
 
     def _relu_in_place(self, lhs, z) -> str:
         z_name = self.names[z]
@@ -148,15 +157,17 @@ def cross_entropy_of(rhs):
     return found[0] if len(found) == 1 else None
 
 
-def _bias_split(rhs):
-    """(product, bias terms) when rhs is a matrix product plus broadcast bias columns b·1ᵀ."""
-    if not isinstance(rhs, sp.MatAdd):
+def _product_split(lhs, rhs):
+    """(a matrix product P, the other terms as [(negative, |term|)]) when ``rhs`` is a sum
+    of per-sample matrices with such a product (its array is fresh and full: the terms can be
+    added into it), else None."""
+    if not (isinstance(rhs, sp.MatAdd) and lhs.shape[1] == BATCH):
         return None
-    products = [a for a in rhs.args if _is_product(a)]
-    biases = [a for a in rhs.args if _is_bias(a)]
-    if len(products) != 1 or len(products) + len(biases) != len(rhs.args):
+    terms = sum_terms(rhs)
+    products = [a for a in terms if _is_product(a)]
+    if not products:
         return None
-    return products[0], biases[0] if len(biases) == 1 else sp.MatAdd(*biases)
+    return products[0], signed_terms([a for a in terms if a is not products[0]])
 
 
 def _is_product(expr) -> bool:
@@ -164,14 +175,6 @@ def _is_product(expr) -> bool:
         return False
     coeff, factors = expr.as_coeff_matrices()
     return coeff == 1 and len(factors) >= 2 and not any(isinstance(f, sp.OneMatrix) for f in factors)
-
-
-def _is_bias(expr) -> bool:
-    if not isinstance(expr, sp.MatMul):
-        return False
-    coeff, factors = expr.as_coeff_matrices()
-    return (coeff == 1 and len(factors) == 2 and isinstance(factors[0], sp.MatrixSymbol)
-            and isinstance(factors[1], sp.OneMatrix) and factors[1].shape[0] == 1)
 
 
 def _relu_in_place(assignments, readers) -> dict:

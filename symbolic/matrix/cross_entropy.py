@@ -18,7 +18,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .functions import from_scalar
-from .ops import BATCH, LogSumExp, Mean, SoftmaxCrossEntropy
+from .ops import BATCH, LogSumExp, Mean, SoftmaxCrossEntropy, sum_terms
 
 
 def recognise_cross_entropy(loss, equations):
@@ -26,7 +26,7 @@ def recognise_cross_entropy(loss, equations):
     decay) for a batch mean of Σ_k T_k (lse(Z) − Z_k) + ..., else ``loss`` unchanged."""
     if not (isinstance(loss, Mean) and loss.arg.shape[0] == 1):
         return loss
-    terms = _terms(loss.arg)
+    terms = sum_terms(loss.arg)
     sums = [_entry_term(t) for t in terms]
     for n in sorted({m.shape[0] for m in sums if m is not None}, key=str):
         group = [m for m in sums if m is not None and m.shape[0] == n]
@@ -38,17 +38,6 @@ def recognise_cross_entropy(loss, equations):
             return cross_entropy if not rest else sp.MatAdd(
                 cross_entropy, Mean(rest[0] if len(rest) == 1 else sp.MatAdd(*rest)))
     return loss
-
-
-def _terms(expr, coeff=sp.S.One) -> list:
-    """The terms of a sum, nested sums (also scaled ones, c·(A + B)) flattened."""
-    if isinstance(expr, sp.MatAdd):
-        return [t for a in expr.args for t in _terms(a, coeff)]
-    if isinstance(expr, sp.MatMul):
-        c, matrices = expr.as_coeff_matrices()
-        if len(matrices) == 1 and isinstance(matrices[0], sp.MatAdd):
-            return _terms(matrices[0], coeff * c)
-    return [expr if coeff == 1 else sp.MatMul(coeff, expr)]
 
 
 def _fused(summed, defined):
