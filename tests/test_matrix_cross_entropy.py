@@ -63,6 +63,22 @@ def central_differences(module, params, data, h=1e-6) -> dict:
     return out
 
 
+def assert_twin(network, module, params, data, numeric=False) -> dict:
+    """The module's loss and gradients equal the scalar twin's (and central differences of
+    the module's loss when ``numeric``); returns the gradients."""
+    loss, grads = module.gradients(params, data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NetworkWarning)   # e.g. the twin's unused node T_sum
+        twin_loss, twin = twin_gradients(network, params, data)
+    assert float(loss) == pytest.approx(twin_loss, rel=1e-12)
+    differences = central_differences(module, params, data) if numeric else {}
+    for name in params:
+        np.testing.assert_allclose(grads[name], twin[name], rtol=1e-9, atol=1e-12)
+        if numeric:
+            np.testing.assert_allclose(grads[name], differences[name], rtol=1e-5, atol=1e-8)
+    return grads
+
+
 def assigned_names(body: str) -> list:
     """Names assigned in a function body, in order of first assignment."""
     names = []
@@ -92,30 +108,14 @@ def test_written_out_cross_entropy_is_the_fused_loss(form):
 def test_gradients_exact_for_targets_not_summing_to_one(form):
     network = spec(form)
     module = load_module(generate_module(network))
-    params, data = point()
-    loss, grads = module.gradients(params, data)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", NetworkWarning)
-        twin_loss, twin = twin_gradients(network, params, data)
-    assert float(loss) == pytest.approx(twin_loss, rel=1e-12)
-    numeric = central_differences(module, params, data)
-    for name in params:
-        np.testing.assert_allclose(grads[name], twin[name], rtol=1e-9, atol=1e-12)
-        np.testing.assert_allclose(grads[name], numeric[name], rtol=1e-5, atol=1e-8)
+    assert_twin(network, module, *point(), numeric=True)
 
 
 def test_layers_softmax_ce_is_exact_for_targets_not_summing_to_one():
     """The builder's fused loss keeps ΣT in its δ: softmax(Z)·ΣT − T, not softmax(Z) − T."""
     network = parse_layers("layers:4-5-6-3:relu:softmax-ce")
     module = load_module(generate_module(network))
-    params, data = point(seed=3)
-    loss, grads = module.gradients(params, data)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", NetworkWarning)   # the twin's unused node T_sum
-        twin_loss, twin = twin_gradients(network, params, data)
-    assert float(loss) == pytest.approx(twin_loss, rel=1e-12)
-    for name in params:
-        np.testing.assert_allclose(grads[name], twin[name], rtol=1e-9, atol=1e-12)
+    assert_twin(network, module, *point(seed=3))
 
 
 @pytest.mark.parametrize("form", sorted(FORMS))
@@ -196,12 +196,7 @@ def test_other_losses_are_left_alone_and_stay_exact(name):
         rng = np.random.default_rng(4)
         params.update(W2=rng.normal(0, 0.5, (3, 5)), b2=rng.normal(0, 0.5, 3),
                       W3=rng.normal(0, 0.5, (3, 3)))
-    _, grads = module.gradients(params, data)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", NetworkWarning)
-        _, twin = twin_gradients(network, params, data)
-    for k in params:
-        np.testing.assert_allclose(grads[k], twin[k], rtol=1e-9, atol=1e-12)
+    assert_twin(network, module, params, data)
 
 
 #: the cross-entropy plus other terms: fused, the rest added (L = softmax_ce + mean(rest)).
@@ -224,15 +219,9 @@ def test_cross_entropy_with_more_terms_is_fused_and_exact(name):
     assert "_logsumexp(" not in source and "_softmax(" not in source
     module = load_module(source)
     params, data = point(seed=5)
-    loss, grads = module.gradients(params, data)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", NetworkWarning)
-        twin_loss, twin = twin_gradients(network, params, data)
-    assert float(loss) == pytest.approx(twin_loss, rel=1e-12)
-    assert float(module.loss(params, data)) == pytest.approx(twin_loss, rel=1e-12)
-    numeric = central_differences(module, params, data)
+    grads = assert_twin(network, module, params, data, numeric=True)
+    assert float(module.loss(params, data)) == pytest.approx(float(module.gradients(params, data)[0]),
+                                                             rel=1e-12)
     again = load_module(generate_module(parse_spec(format_matrix_spec(network), "again.net")))
-    for k in params:
-        np.testing.assert_allclose(grads[k], twin[k], rtol=1e-9, atol=1e-12)
-        np.testing.assert_allclose(grads[k], numeric[k], rtol=1e-5, atol=1e-8)
+    for k in params:   # the `spec` writer's text reads back the same network
         np.testing.assert_allclose(again.gradients(params, data)[1][k], grads[k], rtol=1e-12)

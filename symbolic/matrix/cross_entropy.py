@@ -21,7 +21,7 @@ from .functions import from_scalar
 from .ops import BATCH, LogSumExp, Mean, SoftmaxCrossEntropy, sum_terms
 
 
-def recognise_cross_entropy(loss, equations):
+def recognise_cross_entropy(loss, equations, entries):
     """``SoftmaxCrossEntropy(Z, T)`` (plus the batch mean of the other terms, e.g. a weight
     decay) for a batch mean of Σ_k T_k (lse(Z) − Z_k) + ..., else ``loss`` unchanged."""
     if not (isinstance(loss, Mean) and loss.arg.shape[0] == 1):
@@ -31,7 +31,8 @@ def recognise_cross_entropy(loss, equations):
     for n in sorted({m.shape[0] for m in sums if m is not None}, key=str):
         group = [m for m in sums if m is not None and m.shape[0] == n]
         others = [t for t, m in zip(terms, sums) if m is None or m.shape[0] != n]
-        fused = _fused(group[0] if len(group) == 1 else sp.MatAdd(*group), dict(equations))
+        summed = group[0] if len(group) == 1 else sp.MatAdd(*group)
+        fused = _fused(summed, dict(equations), entries)
         if fused is not None:
             cross_entropy, residue = fused
             rest = others + ([] if residue is None else [sp.MatMul(sp.OneMatrix(1, n), residue)])
@@ -40,10 +41,9 @@ def recognise_cross_entropy(loss, equations):
     return loss
 
 
-def _fused(summed, defined):
+def _fused(summed, defined, entries):
     """(SoftmaxCrossEntropy(Z, T), the rest of ``summed`` as an n × B matrix or None) when the
     entry of ``summed`` is t·(ℓ − z) + rest, ℓ the entry of 1·lse(Z); else None."""
-    entries = _Entries()
     entry = sp.expand_mul(entries.scalar(summed))
     for piece, dummy in list(entries.dummies.items()):
         logits = _logits(piece, defined)
@@ -67,7 +67,9 @@ def _entry_term(term):
     """c·1ᵀM → c·M; r ⊙ 1ᵀM (r per sample) → M ⊙ 1·r; else None."""
     coeff, body = (term.as_coeff_matrices() if isinstance(term, sp.MatMul)
                    else (sp.S.One, [term]))
-    if len(body) == 2 and _is_ones_row(body[0]):
+    if len(body) == 1 and isinstance(body[0], sp.MatMul):   # c·(1ᵀM), nested
+        inner = _entry_term(body[0])
+    elif len(body) == 2 and _is_ones_row(body[0]):
         inner = body[1]
     elif len(body) == 1 and isinstance(body[0], sp.HadamardProduct):
         inner = _hadamard_of_sum(body[0].args)
@@ -103,7 +105,7 @@ def _split(entry, lse, logits, entries, defined):
     """(T, rest) when ``entry`` is t·(lse − z) + rest for a target T (a batch matrix no
     equation defines) and rest holds neither lse nor the −t·z it cancels; else None."""
     t = entry.coeff(lse)
-    target = entries.matrix_of(t)
+    target = _matrix_symbol(t, entries.dummies)
     if (target is None or target in defined or target.shape != logits.shape
             or target.shape[1] != BATCH):
         return None
@@ -112,32 +114,7 @@ def _split(entry, lse, logits, entries, defined):
     return (target, rest) if rest == 0 or (shorter and not rest.has(lse)) else None
 
 
-class _Entries:
-    """One entry of an element-wise matrix expression as a scalar; other pieces are dummies."""
-
-    def __init__(self):
-        self.dummies: dict = {}
-
-    def scalar(self, expr) -> sp.Expr:
-        if isinstance(expr, sp.MatAdd):
-            return sp.Add(*(self.scalar(a) for a in expr.args))
-        if isinstance(expr, sp.HadamardProduct):
-            return sp.Mul(*(self.scalar(a) for a in expr.args))
-        if isinstance(expr, sp.HadamardPower):
-            return sp.Pow(self.scalar(expr.args[0]), expr.args[1])
-        if isinstance(expr, sp.MatMul):
-            coeff, matrices = expr.as_coeff_matrices()
-            if len(matrices) == 1:
-                return coeff * self.scalar(matrices[0])
-            if coeff != 1:
-                return coeff * self.scalar(sp.MatMul(*matrices))
-        if expr not in self.dummies:
-            self.dummies[expr] = sp.Dummy(f"m{len(self.dummies)}", real=True)
-        return self.dummies[expr]
-
-    def matrix_of(self, scalar):
-        """The matrix symbol whose entry is ``scalar`` (a dummy), or None."""
-        for piece, dummy in self.dummies.items():
-            if dummy == scalar and isinstance(piece, sp.MatrixSymbol):
-                return piece
-        return None
+def _matrix_symbol(scalar, dummies: dict):
+    """The matrix symbol whose entry is ``scalar`` (a dummy of ``dummies``), or None."""
+    found = [m for m, d in dummies.items() if d == scalar and isinstance(m, sp.MatrixSymbol)]
+    return found[0] if found else None

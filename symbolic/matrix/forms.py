@@ -30,7 +30,7 @@ def recognise_forms(equations, loss):
         rewritten = forms.rewrite(rhs)
         forms.remember(lhs, rewritten)
         out.append((lhs, rewritten))
-    return tuple(out), recognise_cross_entropy(forms.rewrite(loss), out)
+    return tuple(out), recognise_cross_entropy(forms.rewrite(loss), out, forms)
 
 
 class _Forms:
@@ -95,6 +95,8 @@ class _Forms:
                 return coeff
             if len(matrices) == 1:
                 return coeff * self.scalar(matrices[0])
+            if coeff != 1:  # c·(W·X), −1·(1·lse(Z)): the piece without its coefficient
+                return coeff * self.scalar(sp.MatMul(*matrices))
         piece = self.rewrite(expr)
         self.changed |= piece != expr
         return self.dummy(piece)
