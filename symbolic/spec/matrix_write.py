@@ -27,7 +27,9 @@ def format_matrix_spec(network: MatrixNetwork) -> str:
                         ("param", network.params)):
         if group:
             lines.append(f"{role} " + " ".join(_declared(network, s) for s in group))
-    lines += [f"{lhs.name} = {_text(rhs)[0]}" for lhs, rhs in network.equations]
+    read = set().union(*(rhs.free_symbols for _, rhs in network.forward))
+    lines += [f"{lhs.name} = {_text(rhs)[0]}" for lhs, rhs in network.equations
+              if lhs in read or lhs not in network.stored_nodes]  # ΣT, softmax: stored again
     lines.append(f"{LOSS} = {_loss_text(network.loss)}")
     return "\n".join(lines) + "\n"
 
