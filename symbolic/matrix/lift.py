@@ -13,11 +13,14 @@ A piece equal to an existing node's right side reuses that node.
 """
 from __future__ import annotations
 
+from collections import Counter
+from functools import lru_cache
+
 import sympy as sp
 
 from ..naming import fresh_name
 from .functions import elementwise_derivative
-from .ops import Apply, LogSumExp, Softmax, SoftmaxCrossEntropy, sum_rows
+from .ops import Apply, LogSumExp, Softmax, SoftmaxCrossEntropy, signed_terms, sum_rows, sum_terms
 
 
 def lift_stored_values(equations, loss, loss_symbol, taken: set):
@@ -36,24 +39,39 @@ def lift_stored_values(equations, loss, loss_symbol, taken: set):
 
 
 def _shared_pieces(expressions) -> set:
-    """Costly pieces that occur twice or more, except those that only occur inside a larger
-    such piece (v·H inside v·H + c·1ᵀ: storing the larger one stores both)."""
-    counts: dict = {}
+    """Keys (``_sign_free``) of the costly pieces that occur twice or more, except those that
+    only occur inside a larger such piece (v·H inside v·H + c·1ᵀ: storing the larger one
+    stores both)."""
+    counts, pieces = {}, {}
     for expr in expressions:
         for p in sp.preorder_traversal(expr):
             if (p is not expr and isinstance(p, sp.MatrixExpr)
                     and not isinstance(p, sp.MatrixSymbol) and _costly(p)):
-                counts[_sign_free(p)] = counts.get(_sign_free(p), 0) + 1
-    shared = {p for p, n in counts.items() if n > 1}
-    return {p for p in shared
-            if not any(q != p and counts[q] == counts[p] and q.has(p) for q in shared)}
+                key = _sign_free(p)
+                counts[key] = counts.get(key, 0) + 1
+                pieces.setdefault(key, p)
+    shared = {k for k, n in counts.items() if n > 1}
+    return {k for k in shared if not any(q != k and counts[q] == counts[k]
+                                         and pieces[q].has(pieces[k]) for q in shared)}
 
 
 def _sign_free(piece):
-    """One key for a sum and its negation (W·X + b·1ᵀ and −W·X − b·1ᵀ are stored once)."""
+    """One key for a sum and its negation (W·X + b·1ᵀ and −W·X − b·1ᵀ are stored once): the
+    pair of its signed terms and theirs negated (no SymPy ``doit``, which is slow)."""
     if not isinstance(piece, sp.MatAdd):
         return piece
-    return min(piece.doit(), (-piece).doit(), key=sp.srepr)
+    signed = _signed(piece)
+    return frozenset((signed, _negated(signed)))
+
+
+@lru_cache(maxsize=4096)
+def _signed(piece: sp.MatAdd) -> frozenset:
+    """The terms of a sum as a multiset of (negative, |term|)."""
+    return frozenset(Counter(signed_terms(sum_terms(piece))).items())
+
+
+def _negated(signed: frozenset) -> frozenset:
+    return frozenset(((not negative, term), n) for (negative, term), n in signed)
 
 
 class _Lifter:
@@ -93,9 +111,9 @@ class _Lifter:
         """The node holding −``expr`` (``expr`` a sum), or None."""
         if not isinstance(expr, sp.MatAdd):
             return None
-        negated = (-expr).doit()
+        negated = _negated(_signed(expr))
         return next((node for piece, node in self.stored.items()
-                     if isinstance(piece, sp.MatAdd) and piece.doit() == negated), None)
+                     if isinstance(piece, sp.MatAdd) and _signed(piece) == negated), None)
 
     def _cross_entropy(self, expr, owner: str):
         """Its VJP reads softmax(Z) and the targets' sums 1ᵀT: both stored (an existing node
