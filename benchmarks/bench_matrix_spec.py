@@ -62,18 +62,20 @@ def canonical_gradients(source: str) -> str:
 
 
 def warm_times(rounds: int = 7) -> dict:
-    """{name: (median s read + generate, median s of the δ sweep alone)}, alternating."""
-    total, sweep = ({name: [] for name in BUILDERS} for _ in range(2))
+    """{name: (median s read + generate, of reading alone, of the δ sweep alone)}, alternating."""
+    total, read, sweep = ({name: [] for name in BUILDERS} for _ in range(3))
     for _ in range(rounds):
         for name in BUILDERS:
             start = time.perf_counter()
             generate_module(build(name))
             total[name].append(time.perf_counter() - start)
+            start = time.perf_counter()
             network = build(name)
+            read[name].append(time.perf_counter() - start)
             start = time.perf_counter()
             derive_matrix(network)
             sweep[name].append(time.perf_counter() - start)
-    return {n: (statistics.median(total[n]), statistics.median(sweep[n])) for n in BUILDERS}
+    return {n: tuple(statistics.median(ts[n]) for ts in (total, read, sweep)) for n in BUILDERS}
 
 
 def cold_times(rounds: int = 3) -> dict:
@@ -119,11 +121,11 @@ def main() -> None:
         print(f"{name}: gradients() is the layers: one modulo names: {'yes' if same else 'NO'}")
     warm, cold = warm_times(), cold_times()
     print("read + generate       warm median ms  vs layers:  cold median ms  vs layers:"
-          "  δ sweep ms  vs layers:")
-    for name, (seconds, sweep) in warm.items():
+          "  read alone ms  δ sweep ms  vs layers:")
+    for name, (seconds, read, sweep) in warm.items():
         print(f"{name:<22}{seconds * 1e3:>15.1f}{seconds / warm['layers:'][0]:>11.2f}x"
               f"{cold[name] * 1e3:>16.1f}{cold[name] / cold['layers:']:>11.2f}x"
-              f"{sweep * 1e3:>12.2f}{sweep / warm['layers:'][1]:>11.2f}x")
+              f"{read * 1e3:>15.2f}{sweep * 1e3:>12.2f}{sweep / warm['layers:'][2]:>11.2f}x")
     modules = {name: load_module(source) for name, source in sources.items()}
     print("batch BLAS     implementation       median ms  vs hand  vs layers:")
     for batch in BATCHES:
