@@ -107,7 +107,7 @@ class Statements:
         """``Y, S, L = _softmax_and_cross_entropy(Z, T)``: one exponential for all three (the
         targets' sums S are unused, ``_``, when no node holds them); then ``L += rest`` when
         the loss adds other terms (a weight decay) to the cross-entropy."""
-        fused = cross_entropy_of(rhs_of[loss])
+        fused = _cross_entropy_of(rhs_of[loss])
         logits, target = (self.printer.emit(a, True)[0] for a in fused.args)
         targets = [] if sums is None else [f"{math_text(sums)} = {math_text(rhs_of[sums])}"]
         sums_name = "_" if sums is None else self.names[sums]
@@ -140,7 +140,7 @@ def _softmax_groups(assignments) -> dict:
         if not isinstance(rhs, Softmax):
             continue
         for loss, other in assignments:
-            fused = cross_entropy_of(other)
+            fused = _cross_entropy_of(other)
             if fused is not None and fused.logits == rhs.arg:
                 sums = [s for s, r in assignments if r == sum_rows(fused.target)]
                 groups[y] = (y, sums[0] if sums else None, loss)
@@ -148,7 +148,7 @@ def _softmax_groups(assignments) -> dict:
     return groups
 
 
-def cross_entropy_of(rhs):
+def _cross_entropy_of(rhs):
     """The softmax cross-entropy that ``rhs`` is, or that it adds other terms to, or None."""
     if isinstance(rhs, SoftmaxCrossEntropy):
         return rhs
