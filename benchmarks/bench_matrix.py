@@ -93,7 +93,7 @@ MATMUL_SIZES = (512, 1024, 2048)
 
 
 def peak_matmul_rate(times: dict) -> tuple[float, int]:
-    """The highest rate (FLOP/s) among the square products timed alongside, and its size."""
+    """The highest rate (FLOP/s) among the square products timed in the same run, and its size."""
     rates = {n: 2 * n ** 3 / times.pop(f"matmul {n}^3") for n in MATMUL_SIZES}
     best = max(rates, key=rates.get)
     return rates[best], best
@@ -205,10 +205,10 @@ def main() -> None:
             assert gen["W1"].dtype == np.float32
         steps = {"hand-written": lambda: hand_written(params, x, t),
                  "generated": lambda: module.gradients(params, data),
-                 "generated .net": lambda: spec_module.gradients(params, data),
-                 **{f"matmul {n}^3": matmul_block(n) for n in MATMUL_SIZES}}
-        times = interleaved_medians(steps, repeats=200 if batch <= 64 else 50)
-        peaks.append(peak_matmul_rate(times))
+                 "generated .net": lambda: spec_module.gradients(params, data)}
+        times = interleaved_medians(steps, repeats=1000 if batch <= 64 else 100, rounds=20)
+        matmuls = {f"matmul {n}^3": matmul_block(n) for n in MATMUL_SIZES}
+        peaks.append(peak_matmul_rate(interleaved_medians(matmuls, repeats=50)))
         results[batch] = times
     for name, (label, _) in FRAMEWORKS.items():
         for batch, seconds in framework_times(name, module.SHAPES).items():

@@ -102,7 +102,7 @@ def step_times(modules: dict, batch: int) -> dict:
         assert all(np.allclose(grads[k], reference[k], rtol=1e-3, atol=1e-5) for k in reference)
     functions = {"hand-written": lambda: hand_written(params, x, t),
                  **{name: (lambda m=m: m.gradients(params, data)) for name, m in modules.items()}}
-    return interleaved_medians(functions, repeats=200 if batch < 512 else 40, rounds=10)
+    return interleaved_medians(functions, repeats=1000 if batch < 512 else 100, rounds=20)
 
 
 def print_steps(label: str, medians: dict, batch: int) -> None:
