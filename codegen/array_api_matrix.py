@@ -56,13 +56,15 @@ HELPERS = {
     e = xp.exp(z - xp.max(z, axis=1, keepdims=True))
     return e / xp.sum(e, axis=1, keepdims=True)''',
     "_softmax_and_cross_entropy": '''def _softmax_and_cross_entropy(z, t):
-    """(row-wise softmax, mean over rows of sum_k t_k (logsumexp(z) - z_k)), one exponential."""
+    """(row-wise softmax, each row's target sum sum_k t_k, mean over rows of
+    sum_k t_k (logsumexp(z) - z_k)), one exponential; exact for any t."""
     xp = array_api_compat.array_namespace(z, t)
     shifted = z - xp.max(z, axis=1, keepdims=True)  # z_k - max_j z_j
     e = xp.exp(shifted)  # exp(z_k - max z), at most 1
     s = xp.sum(e, axis=1, keepdims=True)  # sum_k exp(z_k - max z)
+    t_sum = xp.sum(t, axis=1, keepdims=True)  # sum_k t_k
     loss = xp.sum(t * (xp.log(s) - shifted)) / z.shape[0]  # mean of sum_k t_k (lse - z_k)
-    return e / s, loss''',
+    return e / s, t_sum, loss''',
 }
 
 

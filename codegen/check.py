@@ -80,18 +80,17 @@ def random_point(module, batch: int, seed: int) -> tuple[dict, dict]:
 
 def random_matrix_point(module, batch: int, seed: int, dtype=np.float64,
                         positive: bool = False) -> tuple[dict, dict]:
-    """Parameters ~ N(0, 0.5²), inputs ~ N(0, 1), targets ~ U(0, 1), one-hot for a fused
-    softmax cross-entropy; ``positive``: everything ~ U(0.2, 1) (for log and sqrt of inputs)."""
+    """Parameters ~ N(0, 0.5²), inputs ~ N(0, 1), targets ~ U(0, 1) (rows need not sum to 1:
+    the fused softmax cross-entropy is exact for any targets); ``positive``: everything
+    ~ U(0.2, 1) (for log and sqrt of inputs)."""
     rng = np.random.default_rng(seed)
     draw = ((lambda s, scale: rng.uniform(0.2, 1, s)) if positive
             else (lambda s, scale: rng.normal(0, scale, s)))
     params = {k: draw(s, 0.5).astype(dtype) for k, s in module.SHAPES.items()}
     data = {k: draw((batch,) + module.DATA_SHAPES[k], 1).astype(dtype) for k in module.INPUTS}
-    one_hot = "_softmax_and_cross_entropy(" in getattr(module, "__deltaprop_source__", "")
     for k in module.TARGETS:
         (n,) = module.DATA_SHAPES[k]
-        data[k] = (np.eye(n, dtype=dtype)[rng.integers(0, n, batch)] if one_hot
-                   else rng.uniform(0.2 if positive else 0, 1, (batch, n)).astype(dtype))
+        data[k] = rng.uniform(0.2 if positive else 0, 1, (batch, n)).astype(dtype)
     return params, data
 
 

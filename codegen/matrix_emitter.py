@@ -34,17 +34,19 @@ HELPERS = {
     e = np.exp(z - z.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)''',
     "_softmax_and_cross_entropy": '''def _softmax_and_cross_entropy(z, t):
-    """(row-wise softmax, mean over rows of sum_k t_k (logsumexp(z) - z_k)), one exponential.
+    """(row-wise softmax, each row's target sum sum_k t_k, mean over rows of
+    sum_k t_k (logsumexp(z) - z_k)), one exponential; exact for any t (rows need not sum to 1).
 
-    Rows are short (one per sample, n_out long): a column-major copy makes each row reduction
+    Rows are short (one per sample, n_out long): column-major copies make each row reduction
     one vectorised pass over the batch (measured 3-4x faster than reducing short C rows)."""
-    z = np.asfortranarray(z)  # column-major copy (rows are short)
+    z, t = np.asfortranarray(z), np.asfortranarray(t)  # column-major copies (rows are short)
     shifted = z - z.max(axis=1, keepdims=True)  # z_k - max_j z_j
     e = np.exp(shifted)  # exp(z_k - max z), at most 1
     s = e.sum(axis=1, keepdims=True)  # sum_k exp(z_k - max z)
-    loss = (t * (np.log(s) - shifted)).sum() / z.shape[0]  # mean of sum_k t_k (lse - z_k)
+    t_sum = t.sum(axis=1, keepdims=True)  # sum_k t_k
+    loss = ((t_sum * np.log(s)).sum() - (t * shifted).sum()) / z.shape[0]  # mean of sum_k t_k (lse - z_k)
     e /= s  # softmax
-    return e, loss''',
+    return e, t_sum, loss''',
 }
 
 
@@ -104,7 +106,7 @@ def _function_lines(network, derivation, layout, names, naive: dict) -> dict:
                             _reshapes(network, derivation, naive))
     in_place = layout.in_place
     forward, _ = statements.forward(network.forward)
-    fast_forward, steps = statements.forward(network.forward,
+    fast_forward, steps = statements.forward(_read_by_gradients(network, derivation),
                                              readers=derivation.program if in_place else None)
     returned = list(derivation.gradient.values())
     backward = statements.backward(derivation.program, steps, returned, in_place=in_place)
@@ -112,6 +114,14 @@ def _function_lines(network, derivation, layout, names, naive: dict) -> dict:
     loss_lines, _ = statements.forward([(l, r) for l, r in network.forward if l in loss_needs])
     return {"forward": forward, "fast_forward": fast_forward, "backward": backward,
             "loss_lines": loss_lines, "naive": _naive_chains(naive, statements, names, in_place)}
+
+
+def _read_by_gradients(network, derivation) -> list:
+    """The forward assignments the loss or the δ sweep reads (``gradients`` returns no nodes,
+    so a node nothing reads, such as S = logsumexp(Z) once the loss is fused, is not computed)."""
+    needed = _closure(network.forward + derivation.program,
+                      network.loss_symbol, *derivation.gradient.values())
+    return [(lhs, rhs) for lhs, rhs in network.forward if lhs in needed]
 
 
 def _naive_chains(naive: dict, statements, names, in_place=True) -> list:
@@ -190,8 +200,8 @@ def _setup(network, names) -> list[str]:
     return lines
 
 
-def _closure(program, target) -> set:
-    needed = {target}
+def _closure(program, *targets) -> set:
+    needed = set(targets)
     for lhs, rhs in reversed(program):
         if lhs in needed:
             needed |= rhs.free_symbols

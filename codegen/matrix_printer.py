@@ -177,7 +177,7 @@ class MatrixPrinter:
 
     def _print_SoftmaxCrossEntropy(self, expr, t):
         z, target = (self.full(a, True)[0] for a in expr.args)
-        return f"_softmax_and_cross_entropy({z}, {target})[1]", ATOM  # the loss alone
+        return f"_softmax_and_cross_entropy({z}, {target})[2]", ATOM  # the loss alone
 
     def reshape(self, code: str, shape: str) -> str:
         """``code`` as an array of ``shape`` (code)."""

@@ -2,8 +2,10 @@
 
 Every assignment ``lhs = rhs`` becomes one line ``name = code  # math  [shape]``, except:
 
-- a layer ``Z = W·A + b·1ᵀ`` adds its bias in place into the fresh product (``Z += b``);
-- ``Y = softmax(Z)`` and ``L = softmax_ce(Z, T)`` share one exponential (one helper call);
+- a sum with a matrix product (a layer ``Z = W·A + b·1ᵀ``, ``W·X + V·C``, a residual
+  ``X + W·H``) adds the other terms in place into the fresh product (``Z += b``);
+- ``Y = softmax(Z)``, the targets' sums ``S = 1ᵀT`` and ``L = softmax_ce(Z, T)`` share one
+  exponential (one helper call; δ_Z = (Y ⊙ 1·S − T)/B is exact for any T);
 - in ``gradients`` only (it returns no nodes): ``A = relu.(Z)`` overwrites Z when Z is used
   elsewhere only as step.(Z), which then reads step.(A) (relu(z) > 0 exactly when z > 0); and
   ``δ_Z = δ_A ⊙ F`` multiplies in place into δ_A when nothing later reads δ_A.
@@ -18,7 +20,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from symbolic.matrix.ops import BATCH, Apply, Softmax, SoftmaxCrossEntropy
+from symbolic.matrix.ops import (BATCH, Apply, Softmax, SoftmaxCrossEntropy, signed_terms,
+                                 sum_rows, sum_terms)
 from symbolic.matrix.text import math_text, shape_text
 
 
@@ -41,15 +44,15 @@ class Statements:
         """(lines, {step.(Z): step.(A)}); relus go in place when ``readers`` (the assignments
         run after the forward ones, e.g. the δ sweep) is given."""
         assignments = list(assignments)
-        fused = _softmax_pairs(assignments)
-        skipped = {loss for _, loss in fused.values()}
+        fused = _softmax_groups(assignments)
+        skipped = {s for _, *rest in fused.values() for s in rest if s is not None}
         reusable = {} if readers is None else _relu_in_place(assignments, list(readers))
         lines, substitutions = [], {}
         for lhs, rhs in assignments:
             if lhs in skipped:
                 continue
             if lhs in fused:
-                lines.append(self._softmax_pair(*fused[lhs], assignments))
+                lines.extend(self._softmax_group(*fused[lhs], dict(assignments)))
             elif lhs in reusable:
                 lines.append(self._relu_in_place(lhs, rhs.arg))
                 substitutions[Apply("step", rhs.arg)] = Apply("step", lhs)
@@ -78,14 +81,21 @@ class Statements:
         return lines
 
     def _assignment(self, lhs, rhs) -> list:
-        bias = _bias_split(rhs)
-        if bias is None:
+        """One line, or for a sum with a matrix product (a layer W·A + b·1ᵀ, two inputs
+        W·X + V·C, a residual X + W·H) the product into a fresh array and each other term
+        added (subtracted) in place: no temporary for the sum."""
+        split = _product_split(lhs, rhs)
+        if split is None:
             return [self.line(lhs, rhs)]
-        product, rest = bias
-        name = self.names[lhs]
-        return [f"{name} = {self.printer.code(product)}  # {math_text(product)}  [{shape_text(lhs)}]",
-                f"{name} += {self.printer.emit(rest, True)[0]}  # {math_text(lhs)} = {math_text(rhs)}  "
-                f"[{shape_text(lhs)}]"]
+        product, rest = split
+        name, shape = self.names[lhs], shape_text(lhs)
+        lines = [f"{name} = {self.printer.code(product)}  # {math_text(product)}  [{shape}]"]
+        for k, (negative, term) in enumerate(rest):
+            math = (f"{math_text(lhs)} = {math_text(rhs)}" if k == len(rest) - 1
+                    else f"{'-' if negative else '+'} {math_text(term)}")
+            lines.append(f"{name} {'-' if negative else '+'}= {self.printer.emit(term, True)[0]}"
+                         f"  # {math}  [{shape}]")
+        return lines
 
     def _relu_in_place(self, lhs, z) -> str:
         z_name = self.names[z]
@@ -93,12 +103,25 @@ class Statements:
                 f"relu.({math_text(z)}), in place: {math_text(z)} is read later only as "
                 f"step.({math_text(z)}) = step.({math_text(lhs)})  [{shape_text(lhs)}]")
 
-    def _softmax_pair(self, y, loss, assignments) -> str:
-        rhs = dict(assignments)[loss]
-        logits, target = (self.printer.emit(a, True)[0] for a in rhs.args)
-        return (f"{self.names[y]}, {self.names[loss]} = _softmax_and_cross_entropy({logits}, "
-                f"{target})  # {math_text(y)} = {math_text(dict(assignments)[y])}, "
-                f"{math_text(loss)} = {math_text(rhs)}  [{shape_text(y)}, scalar]")
+    def _softmax_group(self, y, sums, loss, rhs_of) -> list:
+        """``Y, S, L = _softmax_and_cross_entropy(Z, T)``: one exponential for all three (the
+        targets' sums S are unused, ``_``, when no node holds them); then ``L += rest`` when
+        the loss adds other terms (a weight decay) to the cross-entropy."""
+        fused = _cross_entropy_of(rhs_of[loss])
+        logits, target = (self.printer.emit(a, True)[0] for a in fused.args)
+        targets = [] if sums is None else [f"{math_text(sums)} = {math_text(rhs_of[sums])}"]
+        sums_name = "_" if sums is None else self.names[sums]
+        math = ", ".join([f"{math_text(y)} = {math_text(rhs_of[y])}", *targets,
+                          f"{math_text(loss)} = {math_text(fused)}"])
+        shapes = ", ".join([shape_text(y)] + [shape_text(sums)] * (sums is not None) + ["scalar"])
+        lines = [f"{self.names[y]}, {sums_name}, {self.names[loss]} = _softmax_and_cross_entropy("
+                 f"{logits}, {target})  # {math}  [{shapes}]"]
+        rest = [a for a in rhs_of[loss].args if a != fused] if rhs_of[loss] != fused else []
+        if rest:
+            rest_code = self.printer.code(rest[0] if len(rest) == 1 else sp.MatAdd(*rest))
+            lines.append(f"{self.names[loss]} += {rest_code}  # {math_text(loss)} = "
+                         f"{math_text(rhs_of[loss])}  [scalar]")
+        return lines
 
 
 def _batch_sum_of_vector(rhs, shape: str) -> bool:
@@ -109,27 +132,42 @@ def _batch_sum_of_vector(rhs, shape: str) -> bool:
     return isinstance(last, sp.OneMatrix) and last.shape[0] == BATCH
 
 
-def _softmax_pairs(assignments) -> dict:
-    """{Y: (Y, L)} for each Y = softmax(Z) with a later L = softmax_ce(Z, T)."""
-    pairs = {}
+def _softmax_groups(assignments) -> dict:
+    """{Y: (Y, S, L)} for each Y = softmax(Z) with S = 1ᵀT and a later L = softmax_ce(Z, T)
+    (S is None when no node holds the targets' sums)."""
+    groups = {}
     for y, rhs in assignments:
-        if isinstance(rhs, Softmax):
-            for loss, other in assignments:
-                if isinstance(other, SoftmaxCrossEntropy) and other.logits == rhs.arg:
-                    pairs[y] = (y, loss)
-                    break
-    return pairs
+        if not isinstance(rhs, Softmax):
+            continue
+        for loss, other in assignments:
+            fused = _cross_entropy_of(other)
+            if fused is not None and fused.logits == rhs.arg:
+                sums = [s for s, r in assignments if r == sum_rows(fused.target)]
+                groups[y] = (y, sums[0] if sums else None, loss)
+                break
+    return groups
 
 
-def _bias_split(rhs):
-    """(product, bias terms) when rhs is a matrix product plus broadcast bias columns b·1ᵀ."""
-    if not isinstance(rhs, sp.MatAdd):
+def _cross_entropy_of(rhs):
+    """The softmax cross-entropy that ``rhs`` is, or that it adds other terms to, or None."""
+    if isinstance(rhs, SoftmaxCrossEntropy):
+        return rhs
+    found = [a for a in rhs.args if isinstance(a, SoftmaxCrossEntropy)] \
+        if isinstance(rhs, sp.MatAdd) else []
+    return found[0] if len(found) == 1 else None
+
+
+def _product_split(lhs, rhs):
+    """(a matrix product P, the other terms as [(negative, |term|)]) when ``rhs`` is a sum
+    of per-sample matrices with such a product (its array is fresh and full: the terms can be
+    added into it), else None."""
+    if not (isinstance(rhs, sp.MatAdd) and lhs.shape[1] == BATCH):
         return None
-    products = [a for a in rhs.args if _is_product(a)]
-    biases = [a for a in rhs.args if _is_bias(a)]
-    if len(products) != 1 or len(products) + len(biases) != len(rhs.args):
+    terms = sum_terms(rhs)
+    products = [a for a in terms if _is_product(a)]
+    if not products:
         return None
-    return products[0], biases[0] if len(biases) == 1 else sp.MatAdd(*biases)
+    return products[0], signed_terms([a for a in terms if a is not products[0]])
 
 
 def _is_product(expr) -> bool:
@@ -137,14 +175,6 @@ def _is_product(expr) -> bool:
         return False
     coeff, factors = expr.as_coeff_matrices()
     return coeff == 1 and len(factors) >= 2 and not any(isinstance(f, sp.OneMatrix) for f in factors)
-
-
-def _is_bias(expr) -> bool:
-    if not isinstance(expr, sp.MatMul):
-        return False
-    coeff, factors = expr.as_coeff_matrices()
-    return (coeff == 1 and len(factors) == 2 and isinstance(factors[0], sp.MatrixSymbol)
-            and isinstance(factors[1], sp.OneMatrix) and factors[1].shape[0] == 1)
 
 
 def _relu_in_place(assignments, readers) -> dict:

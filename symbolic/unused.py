@@ -41,10 +41,11 @@ def dead_nodes(network) -> list:
     graph = network.graph            # its nodes are the user's: stored values are not nodes there
     nodes = set(graph.producers)
     live = set(graph.reaches_loss)
+    stored = set(getattr(network, "stored_nodes", ()))  # deltaprop's (ΣT read by the δ sweep)
     dead = []
     for u in graph.producers:
         used = graph.producers[u]
-        if u in live:
+        if u in live or u in stored:
             continue
         if used and all(v in live for v in used) and any(v in nodes for v in used):
             live.add(u)           # a read-out

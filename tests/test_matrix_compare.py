@@ -78,12 +78,13 @@ def test_784_256_128_10_products_are_the_benchmarks_step_flops():
     units = sum(bench.SIZES[1:])                      # 394: bias adds, bias gradients
     hidden = sum(bench.SIZES[1:-1])                   # 384: relu forward, masks backward
     k = bench.SIZES[-1]
-    forward_elementwise = units + hidden + 5 * k + (k - 1) + 3 * k   # softmax 5k; CE (k−1)+3k
-    delta_elementwise = units + 2 * hidden + 2 * k                   # δ ⊙ mask; (Y − T)/B
+    # softmax 5k; CE (k−1)+3k; the target sums 1ᵀT, k (one addition per entry, as flops counts)
+    forward_elementwise = units + hidden + 5 * k + (k - 1) + 3 * k + k
+    delta_elementwise = units + 2 * hidden + 3 * k                   # δ ⊙ mask; (Y ⊙ ΣT − T)/B
     step = c.forward.per_sample.total + c.delta.per_sample.total
     assert step - forward_elementwise - delta_elementwise == bench.step_flops(1)
     assert (c.forward + c.delta).at_batch(64) == 64 * step + 2
-    assert c.forward.per_sample.total == 470_371 and c.delta.per_sample.total == 538_782
+    assert c.forward.per_sample.total == 470_381 and c.delta.per_sample.total == 538_792
 
 
 def test_naive_exceeds_delta_by_the_hand_derived_factor_on_three_layers():

@@ -6,13 +6,16 @@ other piece — a product W·X, a sum over a sample, a broadcast — a dummy), r
 ``symbolic.forms.recognise`` (log(1 + exp(Z)) is softplus(Z), log(σ(Z)) is −softplus(−Z), also
 through a node Y = σ(Z)), and mapped back.  So ``sum(log(1 + exp(Z)) - T*Z)`` gives
 δ_Z = σ(Z) − T as at the scalar level, and cross-entropy on a sigmoid node stays finite.
-A log of a node ``Y = softmax(Z)`` becomes Z − logsumexp(Z) the same way.
+A log of a softmax (a node ``Y = softmax(Z)`` or written inline) becomes Z − logsumexp(Z) the
+same way, and a loss that is then Σ T⊙(lse(Z) − Z) becomes the fused softmax cross-entropy
+(``cross_entropy``).
 """
 from __future__ import annotations
 
 import sympy as sp
 
 from ..forms import recognise
+from .cross_entropy import recognise_cross_entropy
 from .functions import SCALAR, from_scalar
 from .ops import Apply, LogSumExp, Softmax
 
@@ -27,7 +30,7 @@ def recognise_forms(equations, loss):
         rewritten = forms.rewrite(rhs)
         forms.remember(lhs, rewritten)
         out.append((lhs, rewritten))
-    return tuple(out), forms.rewrite(loss)
+    return tuple(out), recognise_cross_entropy(forms.rewrite(loss), out, forms)
 
 
 class _Forms:
@@ -92,18 +95,22 @@ class _Forms:
                 return coeff
             if len(matrices) == 1:
                 return coeff * self.scalar(matrices[0])
+            if coeff != 1:  # c·(W·X), −1·(1·lse(Z)): the piece without its coefficient
+                return coeff * self.scalar(sp.MatMul(*matrices))
         piece = self.rewrite(expr)
         self.changed |= piece != expr
         return self.dummy(piece)
 
 
     def _is_log_softmax(self, expr) -> bool:
-        return isinstance(expr, Apply) and expr.name == "log" and expr.arg in self.softmax
+        return (isinstance(expr, Apply) and expr.name == "log"
+                and (expr.arg in self.softmax or isinstance(expr.arg, Softmax)))
 
-    def _log_softmax(self, node):
-        """log(Y) for Y = softmax(Z): Z − 1·logsumexp(Z)."""
-        logits = self.softmax[node]
-        return logits - sp.MatMul(sp.OneMatrix(logits.shape[0], 1), LogSumExp(logits))
+    def _log_softmax(self, softmax):
+        """log(Y) for Y = softmax(Z) (a node or written inline): Z − 1·logsumexp(Z)."""
+        logits = softmax.arg if isinstance(softmax, Softmax) else self.softmax[softmax]
+        spread = sp.MatMul(-1, sp.OneMatrix(logits.shape[0], 1), LogSumExp(logits))
+        return sp.MatAdd(logits, spread)  # not ``logits - …``: SymPy's doit is slow
 
 
 def _is_elementwise(expr) -> bool:

@@ -2,19 +2,25 @@
 
 The derivative of an element-wise function reads its own value r (σ' = r(1 − r)) or its
 argument a (relu' = step(a), log' = 1/a).  When r or a is a costly piece (a matrix product or a
-function call) of a larger formula rather than a node, the backward pass would compute it again — for ``A1 = relu(W1 @ X + b1)`` the
-whole matrix product.  This pass gives each such piece a node of its own before derivation
-(the scalar level stores function values the same way): ``A1_in = W1·X + b1·1ᵀ``, then
-``A1 = relu.(A1_in)``; a value inside a formula, such as sigmoid(Z) in ``H = Z * sigmoid(Z)``,
-becomes ``H_sigmoid``.  A piece equal to an existing node's right side reuses that node.
+function call) of a larger formula rather than a node, the backward pass would compute it
+again — for ``A1 = relu(W1 @ X + b1)`` the whole matrix product.  This pass gives each such
+piece a node of its own before derivation (the scalar level stores function values the same
+way): ``A1_in = W1·X + b1·1ᵀ``, then ``A1 = relu.(A1_in)``; a value inside a formula, such as
+sigmoid(Z) in ``H = Z * sigmoid(Z)``, becomes ``H_sigmoid``.  A costly argument is stored even
+when the derivative does not read it (``H = sigmoid(W1 @ X + b1)``): its δ then is a node,
+computed once for both W1 and b1, and the code is that of a layer (``H_in += b1`` in place).
+A piece equal to an existing node's right side reuses that node.
 """
 from __future__ import annotations
+
+from collections import Counter
+from functools import lru_cache
 
 import sympy as sp
 
 from ..naming import fresh_name
 from .functions import elementwise_derivative
-from .ops import Apply, LogSumExp, Softmax
+from .ops import Apply, LogSumExp, Softmax, SoftmaxCrossEntropy, signed_terms, sum_rows, sum_terms
 
 
 def lift_stored_values(equations, loss, loss_symbol, taken: set):
@@ -33,24 +39,39 @@ def lift_stored_values(equations, loss, loss_symbol, taken: set):
 
 
 def _shared_pieces(expressions) -> set:
-    """Costly pieces that occur twice or more, except those that only occur inside a larger
-    such piece (v·H inside v·H + c·1ᵀ: storing the larger one stores both)."""
-    counts: dict = {}
+    """Keys (``_sign_free``) of the costly pieces that occur twice or more, except those that
+    only occur inside a larger such piece (v·H inside v·H + c·1ᵀ: storing the larger one
+    stores both)."""
+    counts, pieces = {}, {}
     for expr in expressions:
         for p in sp.preorder_traversal(expr):
             if (p is not expr and isinstance(p, sp.MatrixExpr)
                     and not isinstance(p, sp.MatrixSymbol) and _costly(p)):
-                counts[_sign_free(p)] = counts.get(_sign_free(p), 0) + 1
-    shared = {p for p, n in counts.items() if n > 1}
-    return {p for p in shared
-            if not any(q != p and counts[q] == counts[p] and q.has(p) for q in shared)}
+                key = _sign_free(p)
+                counts[key] = counts.get(key, 0) + 1
+                pieces.setdefault(key, p)
+    shared = {k for k, n in counts.items() if n > 1}
+    return {k for k in shared if not any(q != k and counts[q] == counts[k]
+                                         and pieces[q].has(pieces[k]) for q in shared)}
 
 
 def _sign_free(piece):
-    """One key for a sum and its negation (W·X + b·1ᵀ and −W·X − b·1ᵀ are stored once)."""
+    """One key for a sum and its negation (W·X + b·1ᵀ and −W·X − b·1ᵀ are stored once): the
+    pair of its signed terms and theirs negated (no SymPy ``doit``, which is slow)."""
     if not isinstance(piece, sp.MatAdd):
         return piece
-    return min(piece.doit(), (-piece).doit(), key=sp.srepr)
+    signed = _signed(piece)
+    return frozenset((signed, _negated(signed)))
+
+
+@lru_cache(maxsize=4096)
+def _signed(piece: sp.MatAdd) -> frozenset:
+    """The terms of a sum as a multiset of (negative, |term|)."""
+    return frozenset(Counter(signed_terms(sum_terms(piece))).items())
+
+
+def _negated(signed: frozenset) -> frozenset:
+    return frozenset(((not negative, term), n) for (negative, term), n in signed)
 
 
 class _Lifter:
@@ -75,13 +96,14 @@ class _Lifter:
             expr = expr.func(*args)
             if not top and expr in self.stored:
                 return self.stored[expr]
+        if isinstance(expr, SoftmaxCrossEntropy):
+            return self._cross_entropy(expr, owner)
         if not isinstance(expr, (Apply, sp.HadamardPower, LogSumExp, Softmax)):
             return expr
-        needs_value, needs_arg = _needs(expr)
         arg = _argument(expr)
-        if needs_arg and _costly(arg):
+        if _costly(arg):  # read by the derivative, or its δ feeds two operands (W·A + b)
             expr = expr.xreplace({arg: self.store(arg, f"{owner}_in")})
-        if needs_value and not top and _costly(expr):
+        if not top and _costly(expr) and _reads_value(expr):
             expr = self.store(expr, f"{owner}_{_label(expr)}")
         return expr
 
@@ -89,9 +111,20 @@ class _Lifter:
         """The node holding −``expr`` (``expr`` a sum), or None."""
         if not isinstance(expr, sp.MatAdd):
             return None
-        negated = (-expr).doit()
+        negated = _negated(_signed(expr))
         return next((node for piece, node in self.stored.items()
-                     if isinstance(piece, sp.MatAdd) and piece.doit() == negated), None)
+                     if isinstance(piece, sp.MatAdd) and _signed(piece) == negated), None)
+
+    def _cross_entropy(self, expr, owner: str):
+        """Its VJP reads softmax(Z) and the targets' sums 1ᵀT: both stored (an existing node
+        Y = softmax(Z) is reused), so the code computes them with the loss in one pass."""
+        logits, target = expr.args
+        if _costly(logits):
+            logits = self.store(logits, f"{owner}_in")
+        self.store(Softmax(logits), f"{owner}_softmax")
+        label = target.name if isinstance(target, sp.MatrixSymbol) else owner
+        self.store(sum_rows(target), f"{label}_sum")
+        return SoftmaxCrossEntropy(logits, target)
 
     def store(self, expr, name: str, value=None) -> sp.MatrixSymbol:
         """The node holding ``expr`` (a new one named ``name`` computing ``value``, default
@@ -128,12 +161,8 @@ def _label(expr) -> str:
     return {LogSumExp: "logsumexp", Softmax: "softmax"}.get(type(expr), "power")
 
 
-def _needs(expr) -> tuple[bool, bool]:
-    """(reads its own value, reads its argument) in its derivative."""
-    if isinstance(expr, LogSumExp):
-        return True, True
-    if isinstance(expr, Softmax):
-        return True, False
-    slope = elementwise_derivative(expr)
-    without_value = slope.xreplace({expr: sp.ZeroMatrix(*expr.shape)})
-    return slope.has(expr), without_value.has(_argument(expr))
+def _reads_value(expr) -> bool:
+    """True when the derivative of ``expr`` reads ``expr``'s own value (σ' = r(1 − r))."""
+    if isinstance(expr, (LogSumExp, Softmax)):
+        return True
+    return elementwise_derivative(expr).has(expr)

@@ -38,7 +38,8 @@ class Softmax(MatrixExpr):
 
 
 class SoftmaxCrossEntropy(MatrixExpr):
-    """Mean over the batch of Σ_k t_k (logsumexp(z) − z_k); 1 × 1.  Fused: its VJP is (softmax − t)/B."""
+    """Mean over the batch of Σ_k t_k (logsumexp(z) − z_k); 1 × 1.  Fused: its VJP is
+    (softmax(z)·Σ_k t_k − t)/B, exact for any t (for targets that sum to one, softmax − t)."""
 
     logits = property(lambda self: self.args[0])
     target = property(lambda self: self.args[1])
@@ -105,11 +106,22 @@ def hadamard(*factors):
     return body if coeff == 1 else sp.MatMul(coeff, body)
 
 
-def signed_terms(expr: sp.MatAdd) -> list[tuple[bool, sp.MatrixExpr]]:
-    """The terms of a sum as (negative, |term|), positive ones first: A − 2·B gives
-    [(False, A), (True, 2·B)].  Built without SymPy's negation (whose ``doit`` is slow)."""
+def sum_terms(expr, coeff=sp.S.One) -> list:
+    """The terms of a sum, nested sums (also scaled ones, c·(A + B)) flattened."""
+    if isinstance(expr, sp.MatAdd):
+        return [t for a in expr.args for t in sum_terms(a, coeff)]
+    if isinstance(expr, sp.MatMul):
+        c, matrices = expr.as_coeff_matrices()
+        if len(matrices) == 1 and isinstance(matrices[0], sp.MatAdd):
+            return sum_terms(matrices[0], coeff * c)
+    return [expr if coeff == 1 else sp.MatMul(coeff, expr)]
+
+
+def signed_terms(expr) -> list[tuple[bool, sp.MatrixExpr]]:
+    """The terms of a sum (or of a list of terms) as (negative, |term|), positive ones first:
+    A − 2·B gives [(False, A), (True, 2·B)].  Built without SymPy's negation (slow ``doit``)."""
     out = []
-    for term in expr.args:
+    for term in (expr.args if isinstance(expr, sp.MatAdd) else expr):
         coeff, body = (term.as_coeff_matrices() if isinstance(term, sp.MatMul)
                        else (sp.S.One, [term]))
         if coeff.could_extract_minus_sign():

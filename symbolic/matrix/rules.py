@@ -63,8 +63,11 @@ def _mean(expr, g):
 
 
 def _softmax_ce(expr, g):
-    """Fused: ∂/∂Z mean_CE(Z, T) = (softmax(Z) − T) / B; no Jacobian of softmax is formed."""
-    return [(g / BATCH) * (Softmax(expr.logits) - expr.target), None]
+    """Fused: ∂/∂Z mean_CE(Z, T) = (softmax(Z) ⊙ 1·(1ᵀT) − T) / B, exact for any T (ΣT is
+    not assumed to be 1); no Jacobian of softmax is formed."""
+    rows = sp.OneMatrix(expr.logits.shape[0], 1)  # 1·(1ᵀT) kept nested: a stored 1ᵀT replaces it
+    spread = sp.HadamardProduct(Softmax(expr.logits), sp.MatMul(rows, sum_rows(expr.target)))
+    return [sp.MatMul(g / BATCH, sp.MatAdd(spread, sp.MatMul(-1, expr.target))), None]
 
 
 def _softmax(expr, g):
@@ -106,5 +109,5 @@ RULE_TEX = [
     ("transpose", r"C = A^{\top}", r"\bar A = \bar C^{\top}"),
     ("batch mean", r"c = \frac{1}{B}\sum_{ij} A_{ij}", r"\bar A = \frac{\bar c}{B} \mathbf{1}\mathbf{1}^{\top}"),
     ("softmax + cross-entropy (fused)", r"c = \operatorname{CE}(\operatorname{softmax}(Z), T)",
-     r"\bar Z = \frac{\bar c}{B} \left(\operatorname{softmax}(Z) - T\right)"),
+     r"\bar Z = \frac{\bar c}{B} \left(\operatorname{softmax}(Z) \odot \mathbf{1}\mathbf{1}^{\top} T - T\right)"),
 ]

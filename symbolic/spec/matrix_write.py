@@ -27,7 +27,9 @@ def format_matrix_spec(network: MatrixNetwork) -> str:
                         ("param", network.params)):
         if group:
             lines.append(f"{role} " + " ".join(_declared(network, s) for s in group))
-    lines += [f"{lhs.name} = {_text(rhs)[0]}" for lhs, rhs in network.equations]
+    read = set().union(*(rhs.free_symbols for _, rhs in network.forward))
+    lines += [f"{lhs.name} = {_text(rhs)[0]}" for lhs, rhs in network.equations
+              if lhs in read or lhs not in network.stored_nodes]  # ΣT, softmax: stored again
     lines.append(f"{LOSS} = {_loss_text(network.loss)}")
     return "\n".join(lines) + "\n"
 
@@ -46,6 +48,8 @@ def _loss_text(loss) -> str:
     if isinstance(loss, SoftmaxCrossEntropy):
         z, t = (_text(a)[0] for a in loss.args)
         return f"logsumexp({z})*sum({t}) - sum({t}*{z})"
+    if isinstance(loss, sp.MatAdd):  # e.g. a cross-entropy plus a weight decay
+        return " + ".join(f"({_loss_text(term)})" for term in loss.args)
     if isinstance(loss, sp.MatMul) and isinstance(loss.as_coeff_matrices()[1][-1], Mean):
         coeff, (mean,) = loss.as_coeff_matrices()
         return f"{_number(coeff, PRODUCT)}*({_loss_text(mean)})"
