@@ -45,10 +45,10 @@ def dead_nodes(network) -> list:
     dead = []
     for u in graph.producers:
         used = graph.producers[u]
-        if u in live or u in stored:
+        if u in live:
             continue
         if used and all(v in live for v in used) and any(v in nodes for v in used):
-            live.add(u)           # a read-out
-        else:
+            live.add(u)           # a read-out (or a value deltaprop stored for one)
+        elif u not in stored:
             dead.append(u)
     return dead

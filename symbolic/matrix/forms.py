@@ -18,12 +18,14 @@ from ..forms import recognise
 from .cross_entropy import recognise_cross_entropy
 from .functions import SCALAR, from_scalar
 from .ops import Apply, LogSumExp, Softmax
+from .reductions import recognise_reductions
 
 _ELEMENTWISE = (sp.MatAdd, sp.HadamardProduct, sp.HadamardPower, Apply)
 
 
 def recognise_forms(equations, loss):
     """(equations, loss) with the recognised forms rewritten."""
+    equations, loss = recognise_reductions(equations, loss)
     forms = _Forms()
     out = []
     for lhs, rhs in equations:
