@@ -281,7 +281,21 @@ SPEC_ERRORS = [
     ("Z = V @ X\nloss = V[0]", "m.net:5:8: subscripts are not allowed"),
     ("Z = V @ X\nloss = sum(V * W)", "m.net:5:12: V * W: 3×6 times 3×5"),
     ("Z = V @ X\nloss = sum(Z) + xx", "m.net:5:17: unknown name 'xx'"),
+    # what a persona trying their own networks wrote (issue 12)
+    ("Z = V * X\nloss = sum(Z)", "m.net:4:5: V * X: 3×6 times 6; * is element by element, @ the "
+                                 "matrix product"),
+    ("Z = b @ W\nloss = sum(Z)", "m.net:4:5: b @ W: 3 times 3×5; b is a column vector: b.T @ ... "
+                                 "is the dot product with each column"),
+    ("Z = sofmax(V @ X)\nloss = sum(Z)", "m.net:4:5: unknown function 'sofmax' (functions: exp, "
+                                         "log, ln, sqrt, sin, cos, tanh, sigmoid, relu, softplus, "
+                                         "abs, logsumexp, sum, softmax); did you mean 'softmax'?"),
 ]
+
+
+def test_a_parameter_named_l_is_allowed_and_the_loss_is_renamed():
+    network = parse_spec("input X[3]\nparam W[3,3] L\nZ = W @ X\nloss = sum(Z)*L\n", "l.net")
+    assert network.loss_symbol.name == "L_1" and network.symbol("L") in network.params
+    assert_matches_twin(network)
 
 
 @pytest.mark.parametrize("body,message", SPEC_ERRORS)

@@ -9,7 +9,8 @@ from typing import Sequence
 import sympy as sp
 
 from ..errors import NetworkError, NetworkWarning
-from ..program import Program
+from ..naming import fresh_name
+from ..program import Assignment, Program
 from ..unused import warn_unused
 from .declared import uniform
 from .forms import recognise_forms
@@ -47,6 +48,12 @@ class MatrixNetwork:
             object.__setattr__(self, key, tuple(getattr(self, key)))
         if getattr(self.loss, "shape", None) == (1, BATCH):
             object.__setattr__(self, "loss", Mean(self.loss))  # per sample -> batch mean
+        declared = {getattr(s, "name", None) for s in self.inputs + self.targets + self.params}
+        declared |= {getattr(tuple(e)[0], "name", None) for e in self.equations
+                     if isinstance(e, (tuple, list, Assignment))}
+        if self.loss_symbol.name in declared:      # a parameter called L: the loss is L_1
+            object.__setattr__(self, "loss_symbol", sp.MatrixSymbol(
+                fresh_name(self.loss_symbol.name, declared), 1, 1))
         self._check_kinds()
         self._store_what_backward_reads()
         self._check()

@@ -26,7 +26,7 @@ import sympy as sp
 from ..matrix import BATCH, LogSumExp, MatrixNetwork, Softmax, apply, hadamard, over_batch, sum_rows
 from ..matrix.functions import SCALAR
 from .build import Builder, _Expression
-from .text import FUNCTIONS, LOSS
+from .text import FUNCTIONS, LOSS, suggest
 
 #: scalar function -> element-wise function name at the matrix level (``ln`` is ``log``).
 _ELEMENTWISE = {f: name for name, f in SCALAR.items() if name not in ("sign", "step")}
@@ -122,7 +122,7 @@ class _MatrixExpression(_Expression):
             raise self.fail(node, f"{self._text(node)}: @ multiplies matrices and vectors, "
                             f"not {shape_text(left)} and {shape_text(right)} (use * for numbers)")
         if left.shape[1] != right.shape[0]:
-            hint = ("; per-sample vectors go on the right of @" if left.shape[1] == BATCH else "")
+            hint = _matmul_hint(node, left, right)
             raise self.fail(node, f"{self._text(node)}: {shape_text(left)} times "
                             f"{shape_text(right)}{hint}")
         return sp.MatMul(left, right)
@@ -182,12 +182,20 @@ class _MatrixExpression(_Expression):
         if wide_a is None or wide_b is None:
             start, end = (self.line.node_error(n, "") for n in span)
             text = self.line.text[start.col - 1:end.col - 1 + end.width]
+            hint = ("; * is element by element, @ the matrix product"
+                    if isinstance(op, ast.Mult) and _is_matrix(a) and _is_matrix(b)
+                    and a.shape[1] == b.shape[0] else "")
             raise self.line.error(start.col - 1, f"{text}: {shape_text(a)} {_WORDS[type(op)]} "
-                                  f"{shape_text(b)}", max(1, len(text)))
+                                  f"{shape_text(b)}{hint}", max(1, len(text)))
         return wide_a, wide_b
 
     def _call(self, node, depth):
         name = getattr(node.func, "id", None)
+        if name is not None and name not in self.builder.table and name not in FUNCTIONS \
+                and name not in REDUCTIONS:
+            known = list(FUNCTIONS) + [r for r in REDUCTIONS if r not in FUNCTIONS]
+            raise self.fail(node.func, f"unknown function {name!r} (functions: "
+                            f"{', '.join(known)})" + suggest(name, known))
         if name in self.builder.table or (name not in FUNCTIONS and name not in REDUCTIONS):
             return super()._call(node, depth)
         if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
@@ -270,3 +278,13 @@ def _sum_entries(arg):
         return arg
     return sp.MatMul(*[sp.OneMatrix(1, rows)] * (rows != 1), arg,
                      *[sp.OneMatrix(cols, 1)] * (cols != 1))
+
+
+def _matmul_hint(node, left, right) -> str:
+    """What a user probably meant by a product whose shapes do not fit."""
+    if left.shape[1] == BATCH:
+        return "; per-sample vectors go on the right of @"
+    if left.shape[1] == 1 and left.shape[0] == right.shape[0] and isinstance(node.left, ast.Name):
+        return (f"; {node.left.id} is a column vector: {node.left.id}.T @ ... is the dot product "
+                "with each column")
+    return ""
