@@ -83,7 +83,14 @@ class MatrixGraph(Dag):
         if not terms:
             return sp.ZeroMatrix(*like.shape)
         total = terms[0] if len(terms) == 1 else sp.MatAdd(*terms)
-        return self._cheapest_entries(total.xreplace(self._stored))
+        total = total.xreplace(self._stored)
+        if total not in self._simplified:      # the sweep and every naive path ask again
+            self._simplified[total] = self._cheapest_entries(total)
+        return self._simplified[total]
+
+    @cached_property
+    def _simplified(self) -> dict:
+        return {}
 
     def _cheapest_entries(self, total):
         """``total`` simplified entry by entry as the scalar level simplifies a partial (stored
