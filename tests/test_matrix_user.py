@@ -397,6 +397,8 @@ def test_cross_node_simplifications_hold_at_the_matrix_level():
            "S = sigmoid(v @ H + c)\nloss = -sum(Y*log(S) + (1 - Y)*log(1 - S))")
     deltas = _delta_text(bce)
     assert deltas["δ_S_in"] == "(1/B)·(S - Y)" and deltas["δ_H"] == "vᵀ·δ_S_in"
+    # a sum's equal terms are merged (the square written as a product)
+    assert _delta_text(head + "loss = sum((Z - Y)*(Z - Y))")["δ_Z"] == "(2/B)·(Z - Y)"
     head3 = "input X[4]\ntarget T[3]\nparam W[3,4] b[3]\nZ = W @ X + b\n"
     assert _delta_text(head3 + "loss = logsumexp(Z)*sum(T) - sum(T*Z)")["δ_Z"] == \
         "(1/B)·(L_softmax ⊙ 1·T_sum - T)"            # L_softmax = softmax(Z), T_sum = 1ᵀ·T

@@ -92,6 +92,13 @@ class MatrixGraph(Dag):
     def _simplified(self) -> dict:
         return {}
 
+    def _entry_cost(self, total) -> int:
+        """Operations per entry of ``total`` as written (a sum's equal terms counted apart:
+        SymPy's scalar sum would already have merged them)."""
+        if isinstance(total, sp.MatAdd):
+            return len(total.args) - 1 + sum(self._entry_cost(a) for a in total.args)
+        return count_expr(self._entries.scalar(total)).total
+
     def _cheapest_entries(self, total):
         """``total`` simplified entry by entry as the scalar level simplifies a partial (stored
         values and their mirrors reused, then factored, expanded or collected), when that is
@@ -99,7 +106,7 @@ class MatrixGraph(Dag):
         values = self._entry_values
         scalar = self._entries.scalar(total)
         better = cheapest(reuse_forward_values(scalar, values))
-        if count_expr(better).total >= count_expr(scalar).total:
+        if count_expr(better).total >= self._entry_cost(total):
             return total
         try:
             return self._entries.matrix(better, total.shape)
