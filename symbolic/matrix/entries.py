@@ -30,6 +30,9 @@ class Entries:
 
     def scalar(self, expr) -> sp.Expr:
         """One entry of ``expr``."""
+        special = self.special(expr)
+        if special is not None:
+            return special
         if isinstance(expr, sp.MatAdd):
             return sp.Add(*(self.scalar(a) for a in expr.args))
         if isinstance(expr, sp.HadamardProduct):
@@ -46,6 +49,16 @@ class Entries:
                 return coeff
             if len(matrices) == 1:
                 return coeff * self.scalar(matrices[0])
+            if coeff != 1:  # c·(W·X), −1·(1·lse(Z)): the piece without its coefficient
+                return coeff * self.scalar(sp.MatMul(*matrices))
+        return self.piece(expr)
+
+    def special(self, expr):
+        """A subclass's own reading of ``expr``'s entry, or None (the general rules)."""
+        return None
+
+    def piece(self, expr) -> sp.Dummy:
+        """The dummy for a piece that is not element-wise."""
         return self.dummy(expr)
 
     def matrix(self, scalar: sp.Expr, shape):

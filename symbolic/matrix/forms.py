@@ -16,7 +16,7 @@ import sympy as sp
 
 from ..forms import recognise
 from .cross_entropy import recognise_cross_entropy
-from .functions import SCALAR, from_scalar
+from .entries import Entries
 from .ops import Apply, LogSumExp, Softmax
 from .reductions import recognise_reductions
 
@@ -35,9 +35,11 @@ def recognise_forms(equations, loss):
     return tuple(out), recognise_cross_entropy(forms.rewrite(loss), out, forms)
 
 
-class _Forms:
+class _Forms(Entries):
+    """Entries read with the written-out forms recognised inside (log of a softmax node)."""
+
     def __init__(self):
-        self.dummies: dict = {}      # matrix piece -> Dummy
+        super().__init__()
         self.nodes: dict = {}        # Dummy of a node -> its scalar right side
         self.softmax: dict = {}      # node Y -> Z for Y = softmax(Z)
         self.changed = False         # a piece inside the expression being read was rewritten
@@ -47,11 +49,6 @@ class _Forms:
             self.softmax[lhs] = rhs.arg
         elif _is_elementwise(rhs):
             self.nodes[self.dummy(lhs)] = self.scalar(rhs)
-
-    def dummy(self, piece) -> sp.Dummy:
-        if piece not in self.dummies:
-            self.dummies[piece] = sp.Dummy(f"e{len(self.dummies)}", real=True)
-        return self.dummies[piece]
 
     def rewrite(self, expr):
         if not isinstance(expr, sp.MatrixExpr) or isinstance(expr, sp.MatrixSymbol):
@@ -67,7 +64,7 @@ class _Forms:
         if found == scalar and not inner:
             return expr
         try:
-            return from_scalar(found, {d: m for m, d in self.dummies.items()}, expr.shape)
+            return self.matrix(found, expr.shape)
         except NotImplementedError:  # e.g. logsumexp of two matrices: no matrix form
             return self._rebuilt(expr)
 
@@ -76,33 +73,16 @@ class _Forms:
         args = [self.rewrite(a) for a in expr.args]
         return expr.func(*args) if args != list(expr.args) else expr
 
-    def scalar(self, expr) -> sp.Expr:
-        """One entry of the element-wise ``expr``; other pieces become dummies."""
-        if isinstance(expr, sp.MatAdd):
-            return sp.Add(*(self.scalar(a) for a in expr.args))
-        if isinstance(expr, sp.HadamardProduct):
-            return sp.Mul(*(self.scalar(a) for a in expr.args))
-        if isinstance(expr, sp.HadamardPower):
-            return sp.Pow(self.scalar(expr.args[0]), expr.args[1])
+    def special(self, expr):
         if self._is_log_softmax(expr):
             self.changed = True
             return self.scalar(self._log_softmax(expr.arg))
-        if isinstance(expr, Apply):
-            return SCALAR[expr.name](self.scalar(expr.arg))
-        if isinstance(expr, sp.OneMatrix):
-            return sp.S.One
-        if isinstance(expr, sp.MatMul):
-            coeff, matrices = expr.as_coeff_matrices()
-            if all(isinstance(m, sp.OneMatrix) for m in matrices):
-                return coeff
-            if len(matrices) == 1:
-                return coeff * self.scalar(matrices[0])
-            if coeff != 1:  # c·(W·X), −1·(1·lse(Z)): the piece without its coefficient
-                return coeff * self.scalar(sp.MatMul(*matrices))
+        return None
+
+    def piece(self, expr) -> sp.Dummy:
         piece = self.rewrite(expr)
         self.changed |= piece != expr
         return self.dummy(piece)
-
 
     def _is_log_softmax(self, expr) -> bool:
         return (isinstance(expr, Apply) and expr.name == "log"
