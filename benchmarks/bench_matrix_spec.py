@@ -31,7 +31,8 @@ sys.path[:0] = [HERE, os.path.dirname(HERE)]
 from bench_matrix import (BATCHES, SPEC, blas_info, hand_written, interleaved_medians,  # noqa: E402
                           problem)
 from codegen import generate_module, load_module  # noqa: E402
-from symbolic.matrix import derive_matrix, parse_layers  # noqa: E402
+from symbolic import derive  # noqa: E402
+from symbolic.matrix import parse_layers  # noqa: E402
 from symbolic.spec import parse_spec  # noqa: E402
 
 SPECS = {"spec lse*sum(T)": SPEC,
@@ -73,7 +74,7 @@ def warm_times(rounds: int = 7) -> dict:
             network = build(name)
             read[name].append(time.perf_counter() - start)
             start = time.perf_counter()
-            derive_matrix(network)
+            derive(network)
             sweep[name].append(time.perf_counter() - start)
     return {n: tuple(statistics.median(ts[n]) for ts in (total, read, sweep)) for n in BUILDERS}
 

@@ -11,8 +11,9 @@ import sympy as sp
 from hypothesis import given
 
 from cli import run_cli
+from symbolic import derive
 from symbolic.errors import NetworkError
-from symbolic.matrix import BATCH, Apply, LogSumExp, Mean, Softmax, derive_matrix, layers
+from symbolic.matrix import BATCH, Apply, LogSumExp, Mean, Softmax, layers
 from symbolic.matrix.compare import compare_matrix
 from symbolic.matrix.flops import ELEMENTWISE_PRICES, expression_flops, program_flops
 from symbolic.spec import parse_spec
@@ -116,7 +117,7 @@ def test_tied_autoencoder_counts_both_uses_of_w():
     products of 36 and one 3 × 6 sum per call."""
     net = parse_spec(AUTOENCODER.read_text())
     c = compare_matrix(net)
-    derivation = derive_matrix(net)
+    derivation = derive(net)
     grad_w = expression_flops(dict(derivation.program)[derivation.gradient[net.params[0]]])
     assert (grad_w.per_sample.total, grad_w.per_call.total) == (72, 18)
     assert c.forward.per_sample.total == 113 and c.forward.per_call.total == 1
@@ -300,7 +301,7 @@ def test_every_drawn_matrix_network_is_counted(drawn):
     if network is None:
         return
     c = compare_matrix(network)
-    derivation = derive_matrix(network)
+    derivation = derive(network)
     for part in ("per_sample", "per_call"):
         chains = {n: getattr(f, part).total for n, f in c.chains.items()}
         delta, naive = getattr(c.delta, part).total, getattr(c.naive, part).total

@@ -2,7 +2,7 @@
 
 Rows: ``forward`` (the equations and the loss); ``naive`` (every parameter's gradient as the
 sum of its own chain-rule paths, ``symbolic.naive.naive_program``, as ``gradients_naive``
-computes it: nothing shared, the sum over parameters of each one's FLOPs); ``delta`` (the backward program of ``derive_matrix``: every δ once, then
+computes it: nothing shared, the sum over parameters of each one's FLOPs); ``delta`` (the backward program of ``symbolic.derive``: every δ once, then
 every gradient).  Counted by ``flops``, per sample and per call.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sympy as sp
 from ..cost import cost_ratios
 from ..count import OpCount
 from ..naive import derive_naive, naive_program
-from ..sweep import Derivation as MatrixDerivation, derive as derive_matrix
+from ..sweep import Derivation, derive
 from .flops import Flops, expression_flops, total
 from .network import MatrixNetwork
 
@@ -89,9 +89,9 @@ class MatrixComparison:
 
 
 def compare_matrix(network: MatrixNetwork,
-                   derivation: MatrixDerivation | None = None) -> MatrixComparison:
+                   derivation: Derivation | None = None) -> MatrixComparison:
     """Forward, naive and δ FLOPs of ``network`` (its derivation is computed if not given)."""
-    derivation = derivation or derive_matrix(network)
+    derivation = derivation or derive(network)
     cost = {lhs: expression_flops(rhs) for lhs, rhs in derivation.program}
     closures = {p: derivation.closure(p) for p in network.params}
     chains = {g.param.name: total(expression_flops(a.rhs) for a in naive_program(network, g))
