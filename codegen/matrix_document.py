@@ -7,6 +7,7 @@ from symbolic import derive
 from .matrix_latex import matrix_latex, symbol_tex
 from symbolic.matrix.network import MatrixNetwork
 from symbolic.matrix.rules import RULE_TEX
+from symbolic.matrix.text import own_symbols
 
 
 def _shape(expr) -> str:
@@ -14,13 +15,15 @@ def _shape(expr) -> str:
     return "1 \\times 1" if (rows, cols) == (1, 1) else f"{rows} \\times {cols}"
 
 
-def _rows(pairs) -> list[dict]:
-    return [{"lhs": matrix_latex(l), "rhs": matrix_latex(r), "shape": _shape(l)} for l, r in pairs]
+def _rows(pairs, own: dict) -> list[dict]:
+    return [{"lhs": matrix_latex(l, own), "rhs": matrix_latex(r, own), "shape": _shape(l)}
+            for l, r in pairs]
 
 
 def document_context(network: MatrixNetwork) -> dict:
     """Everything the templates print, as strings."""
     derivation = derive(network)
+    own = own_symbols(derivation)
     deltas = [(l, r) for l, r in derivation.program if l not in derivation.gradient.values()]
     grads = [(l, r) for l, r in derivation.program if l in derivation.gradient.values()]
     declared = [(role, s) for role, group in (("input", network.inputs),
@@ -30,10 +33,10 @@ def document_context(network: MatrixNetwork) -> dict:
         "title": network.name,
         "symbols": [{"role": role, "tex": symbol_tex(s.name), "shape": _shape(s)}
                     for role, s in declared],
-        "forward": _rows(network.forward),
+        "forward": _rows(network.forward, own),
         "rules": [{"name": n, "forward": f, "vjp": v} for n, f, v in RULE_TEX],
-        "deltas": _rows(deltas),
-        "gradients": _rows(grads),
+        "deltas": _rows(deltas, own),
+        "gradients": _rows(grads, own),
         "layered": network.name.startswith("layers:"),
         "inputs": ", ".join(f"${symbol_tex(s.name)}$" for s in network.inputs),
     }
