@@ -403,7 +403,7 @@ def test_cross_node_simplifications_hold_at_the_matrix_level():
     assert _delta_text(head3 + "loss = logsumexp(Z)*sum(T) - sum(T*Z)")["δ_Z"] == \
         "(1/B)·(L_softmax ⊙ (1·T_sum) - T)"            # L_softmax = softmax(Z), T_sum = 1ᵀ·T
     assert _delta_text(head3 + "Y = softmax(Z)\nloss = -sum(T*log(Y))")["δ_Z"] == \
-        "(1/B)·(Y ⊙ 1·T_sum - T)"
+        "(1/B)·(Y ⊙ (1·T_sum) - T)"
 
 
 def test_cross_entropy_on_a_sigmoid_node_is_finite_at_large_logits():

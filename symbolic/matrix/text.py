@@ -86,8 +86,11 @@ class MatrixSums:
     Subclasses set ``product_sep``, ``hadamard_sep`` and ``bracket(text)``."""
 
     def _print_MatAdd(self, expr):
-        return join_terms(expr, lambda term, negative: (self.parenthesize(term, 50) if negative
-                                                        else self._print(term)))
+        return join_terms(expr, self.term_text)
+
+    def term_text(self, term, negative: bool) -> str:
+        """|term| of a sum, bracketed when it is itself a sum and is subtracted."""
+        return self.parenthesize(term, 50) if negative else self._print(term)
 
     def operand(self, item, context: str) -> str:
         """``item`` printed as a factor of a 'matmul' or 'hadamard' product."""
