@@ -121,7 +121,7 @@ def gradients(params, data):
     Z2 = A1 @ W2.T  # W2·A1  [3×B]
     Z2 += b2  # Z2 = W2·A1 + b2·1ᵀ  [3×B]
     Y, T_sum, L = _softmax_and_cross_entropy(Z2, T)  # Y = softmax(Z2), T_sum = 1ᵀ·T, L = softmax_ce(Z2, T)  [3×B, 1×B, scalar]
-    delta_Z2 = 1/B * (Y * T_sum - T)  # δ_Z2 = (1/B)·(Y ⊙ 1·T_sum - T)  [3×B]
+    delta_Z2 = 1/B * (Y * T_sum - T)  # δ_Z2 = (1/B)·(Y ⊙ (1·T_sum) - T)  [3×B]
     delta_A1 = delta_Z2 @ W2  # δ_A1 = W2ᵀ·δ_Z2  [8×B]
     delta_Z1 = delta_A1 * _step(Z1)  # δ_Z1 = δ_A1 ⊙ step.(Z1)  [8×B]
     grad_W1 = delta_Z1.T @ X  # ∂L/∂W1 = δ_Z1·Xᵀ  [8×4]
@@ -152,23 +152,23 @@ def gradients_naive(params, data):
     Y, T_sum, L = _softmax_and_cross_entropy(Z2, T)  # Y = softmax(Z2), T_sum = 1ᵀ·T, L = softmax_ce(Z2, T)  [3×B, 1×B, scalar]
     grads = {}
     # W1: its own chain-rule paths from the loss
-    delta_Z2 = 1/B * (Y * T_sum - T)  # δ_Z2 = (1/B)·(Y ⊙ 1·T_sum - T)  [3×B]
+    delta_Z2 = 1/B * (Y * T_sum - T)  # δ_Z2 = (1/B)·(Y ⊙ (1·T_sum) - T)  [3×B]
     delta_A1 = delta_Z2 @ W2  # δ_A1 = W2ᵀ·δ_Z2  [8×B]
     delta_Z1 = delta_A1 * _step(Z1)  # δ_Z1 = δ_A1 ⊙ step.(Z1)  [8×B]
     grad_W1 = delta_Z1.T @ X  # ∂L/∂W1 = δ_Z1·Xᵀ  [8×4]
     grads['W1'] = grad_W1
     # b1: its own chain-rule paths from the loss
-    delta_Z2 = 1/B * (Y * T_sum - T)  # δ_Z2 = (1/B)·(Y ⊙ 1·T_sum - T)  [3×B]
+    delta_Z2 = 1/B * (Y * T_sum - T)  # δ_Z2 = (1/B)·(Y ⊙ (1·T_sum) - T)  [3×B]
     delta_A1 = delta_Z2 @ W2  # δ_A1 = W2ᵀ·δ_Z2  [8×B]
     delta_Z1 = delta_A1 * _step(Z1)  # δ_Z1 = δ_A1 ⊙ step.(Z1)  [8×B]
     grad_b1 = xp.sum(delta_Z1, axis=0)  # ∂L/∂b1 = δ_Z1·1  [8×1]
     grads['b1'] = grad_b1
     # W2: its own chain-rule paths from the loss
-    delta_Z2 = 1/B * (Y * T_sum - T)  # δ_Z2 = (1/B)·(Y ⊙ 1·T_sum - T)  [3×B]
+    delta_Z2 = 1/B * (Y * T_sum - T)  # δ_Z2 = (1/B)·(Y ⊙ (1·T_sum) - T)  [3×B]
     grad_W2 = delta_Z2.T @ A1  # ∂L/∂W2 = δ_Z2·A1ᵀ  [3×8]
     grads['W2'] = grad_W2
     # b2: its own chain-rule paths from the loss
-    delta_Z2 = 1/B * (Y * T_sum - T)  # δ_Z2 = (1/B)·(Y ⊙ 1·T_sum - T)  [3×B]
+    delta_Z2 = 1/B * (Y * T_sum - T)  # δ_Z2 = (1/B)·(Y ⊙ (1·T_sum) - T)  [3×B]
     grad_b2 = xp.sum(delta_Z2, axis=0)  # ∂L/∂b2 = δ_Z2·1  [3×1]
     grads['b2'] = grad_b2
     return L, grads

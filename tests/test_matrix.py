@@ -169,7 +169,7 @@ def test_derive_prints_the_matrix_form_with_shapes(capsys):
     out = capsys.readouterr().out
     assert r"\delta_{A^{(1)}} &= \left(W^{(2)}\right)^{\top} \delta_{Z^{(2)}} && [5 \times B]" in out
     assert r"\frac{\partial L}{\partial W^{(1)}} &= \delta_{Z^{(1)}} X^{\top} && [5 \times 4]" in out
-    assert (r"\delta_{Z^{(2)}} &= \frac{1}{B} \, \left(Y \odot \mathbf{1} T_{\mathrm{sum}} - T\right)"
+    assert (r"\delta_{Z^{(2)}} &= \frac{1}{B} \, \left(Y \odot \left(\mathbf{1} T_{\mathrm{sum}}\right) - T\right)"
             in out)   # exact for any T: softmax(Z)·ΣT − T
     assert main(["derive", "layers:4-5-3:relu:softmax-ce", "--at", "x=1"]) == 2
 
