@@ -118,6 +118,9 @@ class ArrayApiMatrixPrinter(MatrixPrinter):
     def _print_Mean(self, expr, t):
         return f"xp.sum({self.full(expr.arg, True)[0]}) / B", PRODUCT
 
+    def scalar_sum(self, expr):
+        return f"xp.sum({self.full(expr, False)[0]})", ATOM
+
     def reshape(self, code: str, shape: str) -> str:
         return f"xp.reshape({code}, {shape})"
 

@@ -103,7 +103,7 @@ def _function_lines(network, derivation, layout, names, naive: dict) -> dict:
     """The printed lines of forward, the gradient program's forward and backward parts, loss
     and the naive chains."""
     statements = Statements(layout.printer(network, names), names,
-                            _reshapes(network, derivation, naive))
+                            _reshapes(network, derivation, naive), [network.loss_symbol])
     in_place = layout.in_place
     forward, _ = statements.forward(network.forward)
     fast_forward, steps = statements.forward(_read_by_gradients(network, derivation),

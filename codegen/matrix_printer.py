@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from symbolic.matrix.ops import BATCH, Apply, join_terms
+from symbolic.matrix.ops import BATCH, Apply, Mean, SoftmaxCrossEntropy, join_terms, sum_terms
 from symbolic.matrix.text import ATOM, PRODUCT, SUM, power_text, wrap as _wrap
 
 from .printer import NumPyCodePrinter
@@ -184,7 +184,38 @@ class MatrixPrinter:
         return f"np.reshape({code}, {shape})"
 
     def _print_Mean(self, expr, t):
-        return f"{_wrap(self.full(expr.arg, True), ATOM)}.sum() / B", PRODUCT
+        """mean(V) = (sum of V's entries) / B; a term c·1ᵀ constant over the batch (a weight
+        decay) is its own mean, c, and is not broadcast to B copies."""
+        per_sample, constant = _split_batch_constant(expr.arg)
+        pieces = [self.scalar(c) for c in constant]
+        if per_sample is not None:
+            pieces.insert(0, (f"{_wrap(self.full(per_sample, True), ATOM)}.sum() / B", PRODUCT))
+        if len(pieces) == 1:
+            return pieces[0]
+        return " + ".join(_wrap(p, SUM) for p in pieces), SUM
+
+    def scalar(self, expr) -> tuple[str, int]:
+        """(code, precedence) of a 1 × 1 expression as a 0-d value (a NumPy scalar of the
+        arrays' dtype, never a 1 × 1 array): the loss.  Sums and multiples are printed term by
+        term, 1ᵀ·M·1 as ``M.sum()``, a batch mean and the fused cross-entropy as they are."""
+        if isinstance(expr, (Mean, SoftmaxCrossEntropy)):
+            return self.emit(expr, False)
+        if isinstance(expr, sp.MatAdd):
+            return join_terms(expr, lambda term, negative: _wrap(
+                self.scalar(term), PRODUCT if negative else SUM)), SUM
+        coeff, factors = _coeff_factors(expr) if isinstance(expr, sp.MatMul) else (1, [expr])
+        if coeff != 1:
+            body = self.scalar(_product_of(factors))
+            return f"{_scalar(coeff)} * {_wrap(body, PRODUCT + 1)}", PRODUCT
+        while len(factors) > 1 and _ones(factors[0]) and factors[0].shape[0] == 1:
+            factors = factors[1:]                    # 1ᵀ·M: the sum of M's entries is the same
+        while len(factors) > 1 and _ones(factors[-1]) and factors[-1].shape[1] == 1:
+            factors = factors[:-1]                   # M·1 likewise
+        return self.scalar_sum(_product_of(factors))
+
+    def scalar_sum(self, expr) -> tuple[str, int]:
+        """The sum of all entries of ``expr`` as a 0-d value."""
+        return f"{_wrap(self.full(expr, False), ATOM)}.sum()", ATOM
 
 
 def is_full(expr) -> bool:
@@ -208,13 +239,34 @@ def is_full(expr) -> bool:
     return True
 
 
+def _split_batch_constant(expr) -> tuple:
+    """(the per-sample part of a 1 × B sum or None, [c for each term c·1ᵀ with c 1 × 1 and
+    not per sample]): the terms that are the same number for every sample."""
+    per_sample, constant = [], []
+    for term in sum_terms(expr):
+        coeff, factors = _coeff_factors(term) if isinstance(term, sp.MatMul) else (1, [term])
+        last = factors[-1]
+        if not _is_batch(term):                      # a 1 × 1 number added to every sample
+            constant.append(term)
+        elif (len(factors) > 1 and _ones(last) and last.shape == (1, BATCH)
+                and not _is_batch(_product_of(factors[:-1]))):
+            constant.append(sp.MatMul(coeff, *factors[:-1]) if coeff != 1 else _product_of(factors[:-1]))
+        else:
+            per_sample.append(term)
+    if not per_sample:
+        return None, constant
+    return (per_sample[0] if len(per_sample) == 1 else sp.MatAdd(*per_sample)), constant
+
+
 def _coeff_factors(expr) -> tuple:
     """(coefficient, factors) of a product, an r × c all-ones factor split into 1_r·1ᵀ_c (a
-    sum followed by a broadcast)."""
+    sum followed by a broadcast), a 1 × 1 all-ones factor (the number 1) dropped."""
     coeff, matrices = expr.as_coeff_matrices()
     factors = []
     for m in matrices:
         rows, cols = m.shape
+        if _ones(m) and rows == 1 and cols == 1 and len(matrices) > 1:
+            continue
         if _ones(m) and rows != 1 and cols != 1:
             factors += [sp.OneMatrix(rows, 1), sp.OneMatrix(1, cols)]
         else:

@@ -28,14 +28,17 @@ from symbolic.matrix.text import math_text, shape_text
 class Statements:
     """Prints assignments of one network as code lines; ``names`` maps symbols to code names."""
 
-    def __init__(self, printer, names: dict, reshapes: dict | None = None):
+    def __init__(self, printer, names: dict, reshapes: dict | None = None, scalars=()):
+        """``scalars``: the symbols (the loss) printed as 0-d values, never 1 × 1 arrays."""
         self.printer, self.names, self.reshapes = printer, names, reshapes or {}
+        self.scalars = frozenset(scalars)
 
     def line(self, lhs, rhs, code_rhs=None) -> str:
         """``name = code  # lhs = rhs  [shape]`` (code printed from code_rhs when given); a
         one-column parameter's gradient is reshaped to the parameter's array shape."""
         code_rhs = rhs if code_rhs is None else code_rhs
-        code = self.printer.code(code_rhs)
+        code = (self.printer.scalar(code_rhs)[0] if lhs in self.scalars
+                else self.printer.code(code_rhs))
         if lhs in self.reshapes and not _batch_sum_of_vector(code_rhs, self.reshapes[lhs]):
             code = self.printer.reshape(code, self.reshapes[lhs])
         return f"{self.names[lhs]} = {code}  # {math_text(lhs)} = {math_text(rhs)}  [{shape_text(lhs)}]"
@@ -118,7 +121,7 @@ class Statements:
                  f"{logits}, {target})  # {math}  [{shapes}]"]
         rest = [a for a in rhs_of[loss].args if a != fused] if rhs_of[loss] != fused else []
         if rest:
-            rest_code = self.printer.code(rest[0] if len(rest) == 1 else sp.MatAdd(*rest))
+            rest_code = self.printer.scalar(rest[0] if len(rest) == 1 else sp.MatAdd(*rest))[0]
             lines.append(f"{self.names[loss]} += {rest_code}  # {math_text(loss)} = "
                          f"{math_text(rhs_of[loss])}  [scalar]")
         return lines
