@@ -63,6 +63,8 @@ class MatrixLayout:
     name: str
     tag: str = ""        # " (backend NAME)" in the header, "" for the default backend
     option: str = ""     # " --backend NAME" in the regeneration command
+    shape_of: str = "np.shape({})"                            # code: the shape of any value
+    reshape: str = "np.reshape(arrays[name], expected)"       # code: it reshaped
 
 
 def generate_matrix_module(network: MatrixNetwork, target=None) -> str:
@@ -77,7 +79,7 @@ def generate_matrix_module(network: MatrixNetwork, target=None) -> str:
                      + lines["loss_lines"] + naive_lines)
     setup = layout.setup(network, names)
     return render(
-        "matrix_module.py.j2",
+        "matrix_module.py.j2", shape_of=layout.shape_of, reshape=layout.reshape,
         import_line=layout.import_line, library=layout.library,
         backend_tag=layout.tag, backend_option=layout.option, backend_name=repr(layout.name),
         version=__version__, network_name=network.name,
@@ -225,5 +227,8 @@ LAYOUTS = {
     "array-api": MatrixLayout(array_api_matrix.ArrayApiMatrixPrinter, array_api_matrix.HELPERS,
                               False, array_api_matrix.setup_lines, "import array_api_compat",
                               "batch-major, for any array API library (``@``, ``xp.sum``)",
-                              "array-api", " (backend array-api)", " --backend array-api"),
+                              "array-api", " (backend array-api)", " --backend array-api",
+                              "tuple({}.shape)",
+                              "array_api_compat.array_namespace(arrays[name]).reshape("
+                              "arrays[name], expected)"),
 }
