@@ -55,6 +55,12 @@ HELPERS = {
     xp = array_api_compat.array_namespace(z)
     e = xp.exp(z - xp.max(z, axis=1, keepdims=True))
     return e / xp.sum(e, axis=1, keepdims=True)''',
+    "_cross_entropy_rows": '''def _cross_entropy_rows(z, t):
+    """sum_k t_k (logsumexp(z) - z_k) of each row (one per sample), shifted by the row maximum."""
+    xp = array_api_compat.array_namespace(z, t)
+    shifted = z - xp.max(z, axis=1, keepdims=True)
+    return (xp.sum(t, axis=1) * xp.log(xp.sum(xp.exp(shifted), axis=1))
+            - xp.sum(t * shifted, axis=1))''',
     "_softmax_and_cross_entropy": '''def _softmax_and_cross_entropy(z, t):
     """(row-wise softmax, each row's target sum sum_k t_k, mean over rows of
     sum_k t_k (logsumexp(z) - z_k)), one exponential; exact for any t."""

@@ -33,6 +33,10 @@ HELPERS = {
     """Row-wise softmax (one row per sample), shifted by the row maximum."""
     e = np.exp(z - z.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)''',
+    "_cross_entropy_rows": '''def _cross_entropy_rows(z, t):
+    """sum_k t_k (logsumexp(z) - z_k) of each row (one per sample), shifted by the row maximum."""
+    shifted = z - z.max(axis=1, keepdims=True)
+    return t.sum(axis=1) * np.log(np.exp(shifted).sum(axis=1)) - (t * shifted).sum(axis=1)''',
     "_softmax_and_cross_entropy": '''def _softmax_and_cross_entropy(z, t):
     """(row-wise softmax, each row's target sum sum_k t_k, mean over rows of
     sum_k t_k (logsumexp(z) - z_k)), one exponential; exact for any t (rows need not sum to 1).
@@ -75,8 +79,9 @@ def generate_matrix_module(network: MatrixNetwork, target=None) -> str:
     names = _names(network, derivation, naive)
     lines = _function_lines(network, derivation, layout, names, naive)
     naive_lines = [l for _, ls in lines["naive"] for l in ls]
+    per_sample = layout.printer(network, names).per_sample(network.loss)
     code = "\n".join(lines["forward"] + lines["fast_forward"] + lines["backward"]
-                     + lines["loss_lines"] + naive_lines)
+                     + lines["loss_lines"] + naive_lines + [per_sample or ""])
     setup = layout.setup(network, names)
     return render(
         "matrix_module.py.j2", shape_of=layout.shape_of, reshape=layout.reshape,
@@ -89,6 +94,7 @@ def generate_matrix_module(network: MatrixNetwork, target=None) -> str:
         nodes=_tuple(s.name for s in network.declared_nodes),
         **_declarations(network), **lines,
         loss_key=repr(network.loss_symbol.name), loss_var=names[network.loss_symbol],
+        per_sample=per_sample,
         helpers=[text for name, text in layout.helpers.items() if name + "(" in code],
         forward_setup=setup + _ones_line(network, names, lines["forward"]),
         loss_setup=setup + _ones_line(network, names, lines["loss_lines"]),

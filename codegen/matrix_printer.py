@@ -213,6 +213,34 @@ class MatrixPrinter:
             factors = factors[:-1]                   # M·1 likewise
         return self.scalar_sum(_product_of(factors))
 
+    def per_sample(self, loss) -> str | None:
+        """Code of the per-sample losses (a B-vector) whose batch mean is ``loss`` up to terms
+        that are the same for every sample (a weight decay: they cannot read the data), or
+        None when ``loss`` is not such a sum of scaled means and fused cross-entropies."""
+        pieces = []
+        for term in sum_terms(loss):
+            coeff, factors = _coeff_factors(term) if isinstance(term, sp.MatMul) else (1, [term])
+            body = _product_of(factors)
+            if isinstance(body, Mean):
+                varying = _split_batch_constant(body.arg)[0]
+                if varying is None:
+                    continue
+                pieces.append(f"{_wrap(self.full(varying, True), ATOM)}[:, 0]")
+            elif isinstance(body, SoftmaxCrossEntropy):
+                pieces.append(self.cross_entropy_rows(body))
+            elif not _is_batch(body) and not body.free_symbols & set(self.network.targets):
+                continue
+            else:
+                return None
+            if coeff != 1:
+                pieces[-1] = f"{_scalar(coeff)} * {pieces[-1]}"
+        return " + ".join(pieces) if pieces else None
+
+    def cross_entropy_rows(self, fused) -> str:
+        """Σ_k t_k (logsumexp(z) − z_k) of each sample, by the fused helper's own formula."""
+        z, target = (self.full(a, True)[0] for a in fused.args)
+        return f"_cross_entropy_rows({z}, {target})"
+
     def scalar_sum(self, expr) -> tuple[str, int]:
         """The sum of all entries of ``expr`` as a 0-d value."""
         return f"{_wrap(self.full(expr, False), ATOM)}.sum()", ATOM

@@ -98,16 +98,29 @@ def numeric_member(path: str, archive, name: str) -> np.ndarray:
 
 
 def _check_shapes(path: str, columns: list[Column], arrays: dict) -> None:
+    """Every array N × width (N, for a scalar network, or for a matrix network's one-entry
+    input or target: the same numbers, unambiguous); such a 1-D array is made N × 1."""
     first = columns[0].name
     n = arrays[first].shape[0] if arrays[first].ndim else None
     for c in columns:
         shape = arrays[c.name].shape
-        if n is None or shape != ((n,) if c.width is None else (n, c.width)):
-            expected = c.shape(n if n is not None else "N")
-            raise DeltapropError(f"{path}: array {c.name!r} has shape {shape}; expected {expected}"
-                                 f" (one row per sample, {_rows(columns, arrays)})")
+        if n is not None and c.width == 1 and shape == (n,):
+            arrays[c.name] = arrays[c.name].reshape(n, 1)
+        elif n is None or shape != ((n,) if c.width is None else (n, c.width)):
+            raise DeltapropError(f"{path}: array {c.name!r} has shape {shape}; expected "
+                                 f"{c.shape(n if n is not None else 'N')}: {_expected_rows(c, first, n)}"
+                                 f" (the file's shapes: {_rows(columns, arrays)})")
     if n == 0:
         raise DeltapropError(f"{path}: the arrays hold no samples")
+
+
+def _expected_rows(column: Column, first: str, n) -> str:
+    """Why an array needs its shape: N rows as the first array, and the column's width."""
+    rows = (f"one row per sample, N = {n} as in array {first!r}" if n is not None
+            else f"one row per sample (array {first!r} is a single number)")
+    if column.width is None:
+        return rows + ", one number each"
+    return rows + f", {column.width} entries each (the network's {column.name}[{column.width}])"
 
 
 def _rows(columns, arrays) -> str:
@@ -173,12 +186,19 @@ def _header_positions(path: str, line: int, header: list[str], columns: list[Col
         if name in seen:
             raise DeltapropError(f"{path}:{line}: column {name!r} appears twice in the header")
         seen.add(name)
-    needed = [h for c in columns for h in c.headers]
+    needed = [h for c in columns for h in ([_header_of(c, seen)] if c.width == 1 else c.headers)]
     missing = [h for h in needed if h not in seen]
     if missing:
         raise DeltapropError(f"{path}:{line}: no column {missing[0]!r} (the header has: "
                              f"{listing(header)}; the network reads {_names(columns, csv=True)})")
     return [header.index(h) for h in needed]
+
+
+def _header_of(column: Column, header) -> str:
+    """A one-entry matrix input or target's column: ``T_1``, or ``T`` when the header has
+    only that (the same numbers, as in a scalar network's files)."""
+    numbered = column.headers[0]
+    return column.name if numbered not in header and column.name in header else numbered
 
 
 def _number(path: str, line: int, column: str, cell: str) -> float:

@@ -3,8 +3,11 @@
 The predicted class of a sample is the class whose target would give the smallest per-sample
 loss.  For squared error and softmax cross-entropy on one-hot targets that is the largest
 output (logit); for a single 0/1 target with a sigmoid output (squared error or BCE) it is
-"output > 0.5".  Scalar modules are asked directly (their ``forward`` returns the per-sample
-loss); matrix modules read their last node (argmax, or > 0.5 for one output unit).
+"output > 0.5", and for cross-entropy on a logit z "z > 0".  Scalar modules are asked directly
+(their ``forward`` returns the per-sample loss), matrix modules by ``sample_losses`` (the
+per-sample losses without the terms the same for every sample, which cannot change the
+choice); a matrix module without it (written before it existed, or a loss that is not a sum of
+batch means) or with several targets reads its last node (argmax, or > 0.5 for one unit).
 """
 from __future__ import annotations
 
@@ -30,7 +33,9 @@ def true_classes(targets: np.ndarray) -> np.ndarray:
 def accuracy(module, params: dict, data: dict, loss_name: str) -> float:
     """Fraction of samples whose predicted class is the target's class."""
     targets = target_table(data, module.TARGETS)
-    if hasattr(module, "SHAPES"):
+    if hasattr(module, "sample_losses") and len(module.TARGETS) == 1:
+        predicted = _least_sample_loss(module, params, data, targets.shape[1])
+    elif hasattr(module, "SHAPES"):
         predicted = _largest_output(module, params, data, targets.shape[1])
     else:
         predicted = _smallest_loss(module, params, data, loss_name, targets.shape[1])
@@ -40,6 +45,20 @@ def accuracy(module, params: dict, data: dict, loss_name: str) -> float:
 def _largest_output(module, params, data, classes: int) -> np.ndarray:
     output = module.forward(params, data)[module.NODES[-1]]
     return (output[:, 0] > 0.5).astype(int) if classes == 1 else output.argmax(axis=1)
+
+
+def _least_sample_loss(module, params, data, classes: int) -> np.ndarray:
+    """Per sample, the class whose target row (0 or 1 for one unit, else one-hot) gives the
+    matrix module's least per-sample loss."""
+    (name,) = module.TARGETS
+    n, dtype = len(data[name]), np.asarray(data[name]).dtype
+    losses = []
+    for candidate in _candidates(classes):
+        trial = {**data, name: np.tile(np.asarray(candidate, dtype=dtype), (n, 1))}
+        with np.errstate(all="ignore"):
+            losses.append(module.sample_losses(params, trial))
+    table = np.array(losses)
+    return np.where(np.isnan(table), np.inf, table).argmin(axis=0)
 
 
 def _smallest_loss(module, params, data, loss_name: str, classes: int) -> np.ndarray:

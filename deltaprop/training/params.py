@@ -48,9 +48,13 @@ def _check_names(path: str, shapes: dict, present: list) -> None:
 
 
 def _checked(path: str, name: str, array: np.ndarray, shape: tuple, dtype):
-    if array.shape != tuple(shape):
+    """The array in ``dtype`` and ``shape``; the shape without trailing axes of length one (a
+    number for a 1 × 1 parameter) is accepted too, as the generated modules accept it."""
+    shape = tuple(shape)
+    if array.shape != shape and not _same_entries(array.shape, shape):
         raise DeltapropError(f"{path}: parameter {name!r} has shape {array.shape}; the network's "
-                             f"is {tuple(shape)}")
+                             f"is {shape}")
+    array = array.reshape(shape)
     with np.errstate(over="ignore", invalid="ignore"):
         cast = np.asarray(array, dtype=dtype)
     if not np.isfinite(cast).all():
@@ -58,6 +62,12 @@ def _checked(path: str, name: str, array: np.ndarray, shape: tuple, dtype):
         raise DeltapropError(f"{path}: parameter {name!r}{list(bad) if bad else ''} is "
                              f"{float(array[bad])!r}, not a finite {np.dtype(dtype).name} number")
     return cast[()] if cast.ndim == 0 else cast.copy()
+
+
+def _same_entries(given: tuple, expected: tuple) -> bool:
+    """``given`` is ``expected`` without some trailing axes of length one."""
+    k = len(given)
+    return given == expected[:k] and all(n == 1 for n in expected[k:])
 
 
 def params_npz(params: dict, names) -> bytes:
