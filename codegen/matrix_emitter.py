@@ -100,6 +100,7 @@ def generate_matrix_module(network: MatrixNetwork, target=None) -> str:
         loss_setup=setup + _ones_line(network, names, lines["loss_lines"]),
         gradient_setup=setup + _ones_line(network, names, lines["backward"]),
         naive_setup=setup + _ones_line(network, names, naive_lines),
+        sample_setup=setup + _ones_line(network, names, lines["sample_lines"] + [per_sample or ""]),
         node_dict=", ".join(f"{s.name!r}: {names[s]}"
                             for s in network.nodes + (network.loss_symbol,)),
         grad_dict=", ".join(f"{p.name!r}: {names[derivation.gradient[p]]}"
@@ -120,8 +121,11 @@ def _function_lines(network, derivation, layout, names, naive: dict) -> dict:
     backward = statements.backward(derivation.program, steps, returned, in_place=in_place)
     loss_needs = _closure(network.forward, network.loss_symbol)
     loss_lines, _ = statements.forward([(l, r) for l, r in network.forward if l in loss_needs])
+    sample_needs = _closure(network.forward, *network.loss.free_symbols) - {network.loss_symbol}
+    sample_lines, _ = statements.forward([(l, r) for l, r in network.forward if l in sample_needs])
     return {"forward": forward, "fast_forward": fast_forward, "backward": backward,
-            "loss_lines": loss_lines, "naive": _naive_chains(naive, statements, names, in_place)}
+            "loss_lines": loss_lines, "sample_lines": sample_lines,
+            "naive": _naive_chains(naive, statements, names, in_place)}
 
 
 def _read_by_gradients(network, derivation) -> list:

@@ -7,10 +7,14 @@ deltaprop stored as nodes of their own, such as ``A1_in``).  ``params`` maps eac
 an array of the declared shape (SHAPES; vectors 1-D).  ``data`` maps each input and target
 name to a 2-D array with one row per sample (DATA_SHAPES: the per-sample sizes):
 ``X`` (batch × 4) and ``T`` (batch × 3).  Work stays in the arrays' dtype (float32 in, float32 out).  A missing name
-raises MissingNameError (a KeyError) listing the expected ones.
+raises MissingNameError (a KeyError) listing the expected ones; an array of another shape a
+ValueError naming it (a per-sample shape (1,) may also be given 1-D, (B,), and a 1 × 1
+parameter as a number).
 
 - forward(params, data) -> {node name: array (batch × units)}, and the loss under 'L'
-- loss(params, data) -> mean over the batch of the per-sample loss
+- loss(params, data) -> mean over the batch of the per-sample loss (a 0-d NumPy scalar)
+- sample_losses(params, data) -> the per-sample losses (a B-vector; terms the same for every
+  sample, such as a weight decay, left out): ``deltaprop train`` predicts classes by them
 - gradients(params, data) -> (loss, {param name: dloss/dparam}), with shared delta terms
 - gradients_naive(params, data) -> the same, each parameter matrix from its own unshared chain
 
@@ -43,10 +47,49 @@ def _require(mapping, names, what):
                                f"{what} keys: {', '.join(names)})")
 
 
+def _checked(params, data):
+    """(params, data) with every array checked against SHAPES and B × DATA_SHAPES (one batch
+    size B for all data arrays, that of the first input); ValueError naming the array, its
+    shape and the expected one.  Accepted as well, and reshaped: an expected shape without its trailing
+    axes of length one (a 1-D (B,) array for a per-sample shape (1,), a number for (1, 1))."""
+    _require(params, PARAMS, "params")
+    _require(data, INPUTS + TARGETS, "data")
+    for name in PARAMS:
+        if getattr(params[name], "shape", None) != SHAPES[name]:
+            params = _reshaped(params, "params", name, SHAPES[name],
+                               f"the declared SHAPES[{name!r}]")
+    batch = tuple(data[INPUTS[0]].shape)[:1] or ("B",)
+    for name in INPUTS + TARGETS:
+        if getattr(data[name], "shape", None) != batch + DATA_SHAPES[name]:
+            data = _reshaped(data, "data", name, batch + DATA_SHAPES[name],
+                             f"one row per sample ({batch[0]} as in data[{INPUTS[0]!r}]), "
+                             f"each of DATA_SHAPES[{name!r}] = {DATA_SHAPES[name]}")
+    return params, data
+
+
+def _reshaped(arrays, what, name, expected, meaning):
+    """``arrays`` with ``arrays[name]`` reshaped to ``expected`` when its shape is ``expected``
+    without trailing axes of length one; else ValueError."""
+    shape = tuple(arrays[name].shape)
+    accepted = [expected[:k] for k in range(len(expected), -1, -1)
+                if all(n == 1 for n in expected[k:])]
+    if shape not in accepted or (what == "data" and not shape):
+        raise ValueError(f"{what}[{name!r}] has shape {shape}; expected {expected}: {meaning}")
+    return {**arrays, name: array_api_compat.array_namespace(arrays[name]).reshape(arrays[name], expected)}
+
+
 def _step(z):
     """1.0 where z > 0, else 0.0, in z's dtype."""
     xp = array_api_compat.array_namespace(z)
     return xp.astype(z > 0, z.dtype)
+
+
+def _cross_entropy_rows(z, t):
+    """sum_k t_k (logsumexp(z) - z_k) of each row (one per sample), shifted by the row maximum."""
+    xp = array_api_compat.array_namespace(z, t)
+    shifted = z - xp.max(z, axis=1, keepdims=True)
+    return (xp.sum(t, axis=1) * xp.log(xp.sum(xp.exp(shifted), axis=1))
+            - xp.sum(t * shifted, axis=1))
 
 
 def _softmax_and_cross_entropy(z, t):
@@ -63,8 +106,7 @@ def _softmax_and_cross_entropy(z, t):
 
 def forward(params, data):
     """Every node over the batch, and the loss."""
-    _require(params, PARAMS, "params")
-    _require(data, INPUTS + TARGETS, "data")
+    params, data = _checked(params, data)
     xp = array_api_compat.array_namespace(data['X'], data['T'])
     W1 = xp.asarray(params['W1'])
     b1 = xp.asarray(params['b1'])
@@ -82,10 +124,29 @@ def forward(params, data):
     return {'Z1': Z1, 'A1': A1, 'Z2': Z2, 'Y': Y, 'T_sum': T_sum, 'L': L}
 
 
+def sample_losses(params, data):
+    """The per-sample losses (a B-vector) whose batch mean is the loss, less the terms that are
+    the same for every sample (such as a weight decay)."""
+    params, data = _checked(params, data)
+    xp = array_api_compat.array_namespace(data['X'], data['T'])
+    W1 = xp.asarray(params['W1'])
+    b1 = xp.asarray(params['b1'])
+    W2 = xp.asarray(params['W2'])
+    b2 = xp.asarray(params['b2'])
+    X = data['X']
+    T = data['T']
+    B = X.shape[0]
+    Z1 = X @ W1.T  # W1·X  [8×B]
+    Z1 += b1  # Z1 = W1·X + b1·1ᵀ  [8×B]
+    A1 = xp.maximum(Z1, 0.0)  # A1 = relu.(Z1)  [8×B]
+    Z2 = A1 @ W2.T  # W2·A1  [3×B]
+    Z2 += b2  # Z2 = W2·A1 + b2·1ᵀ  [3×B]
+    return _cross_entropy_rows(Z2, T)
+
+
 def loss(params, data):
     """Mean over the batch of the per-sample loss."""
-    _require(params, PARAMS, "params")
-    _require(data, INPUTS + TARGETS, "data")
+    params, data = _checked(params, data)
     xp = array_api_compat.array_namespace(data['X'], data['T'])
     W1 = xp.asarray(params['W1'])
     b1 = xp.asarray(params['b1'])
@@ -105,8 +166,7 @@ def loss(params, data):
 
 def gradients(params, data):
     """(loss, gradients): one reverse sweep of shared delta terms."""
-    _require(params, PARAMS, "params")
-    _require(data, INPUTS + TARGETS, "data")
+    params, data = _checked(params, data)
     xp = array_api_compat.array_namespace(data['X'], data['T'])
     W1 = xp.asarray(params['W1'])
     b1 = xp.asarray(params['b1'])
@@ -134,8 +194,7 @@ def gradients(params, data):
 def gradients_naive(params, data):
     """(loss, gradients) with no sharing: each parameter sums its own chain-rule paths from the
     loss, recomputing every delta on them."""
-    _require(params, PARAMS, "params")
-    _require(data, INPUTS + TARGETS, "data")
+    params, data = _checked(params, data)
     xp = array_api_compat.array_namespace(data['X'], data['T'])
     W1 = xp.asarray(params['W1'])
     b1 = xp.asarray(params['b1'])
