@@ -47,11 +47,29 @@ def _require(mapping, names, what):
                                f"{what} keys: {', '.join(names)})")
 
 
+_PARAM_SHAPES = [SHAPES[name] for name in PARAMS]
+_DATA_SHAPES = [DATA_SHAPES[name] for name in INPUTS + TARGETS]
+
+
 def _checked(params, data):
     """(params, data) with every array checked against SHAPES and B × DATA_SHAPES (one batch
     size B for all data arrays, that of the first input); ValueError naming the array, its
-    shape and the expected one.  Accepted as well, and reshaped: an expected shape without its trailing
-    axes of length one (a 1-D (B,) array for a per-sample shape (1,), a number for (1, 1))."""
+    shape and the expected one.  Accepted as well, and reshaped: an expected shape without its
+    trailing axes of length one (a 1-D (B,) array for a per-sample shape (1,), a number for
+    (1, 1)).  The usual case, every shape right, is one comparison of two lists."""
+    try:
+        batch = data[INPUTS[0]].shape[:1]
+        if ([params[name].shape for name in PARAMS] == _PARAM_SHAPES
+                and [data[name].shape for name in INPUTS + TARGETS]
+                == [batch + shape for shape in _DATA_SHAPES]):
+            return params, data
+    except (KeyError, AttributeError, TypeError):
+        pass
+    return _checked_one_by_one(params, data)
+
+
+def _checked_one_by_one(params, data):
+    """``_checked`` array by array: the missing names, the first wrong shape, the reshapes."""
     _require(params, PARAMS, "params")
     _require(data, INPUTS + TARGETS, "data")
     for name in PARAMS:
