@@ -11,6 +11,7 @@ from typing import Callable
 
 from symbolic.version import __version__
 from symbolic import derive, derive_naive
+from symbolic.matrix.text import own_symbols
 from symbolic.naive import naive_program
 from symbolic.matrix import MatrixNetwork
 
@@ -75,9 +76,10 @@ def generate_matrix_module(network: MatrixNetwork, target=None) -> str:
     """The module's source text (deterministic) for ``target`` (``codegen.backends``)."""
     layout = matrix_layout(backend() if target is None else target)
     derivation = derive(network)
-    naive = {g.param: naive_program(network, g) for g in derive_naive(network)}
+    own = own_symbols(derivation)            # deltaprop's δ's and gradients, for comments
+    naive = {g.param: naive_program(network, g, own) for g in derive_naive(network)}
     names = _names(network, derivation, naive)
-    lines = _function_lines(network, derivation, layout, names, naive)
+    lines = _function_lines(network, derivation, layout, names, naive, own)
     naive_lines = [l for _, ls in lines["naive"] for l in ls]
     per_sample = layout.printer(network, names).per_sample(network.loss)
     code = "\n".join(lines["forward"] + lines["fast_forward"] + lines["backward"]
@@ -108,11 +110,11 @@ def generate_matrix_module(network: MatrixNetwork, target=None) -> str:
     )
 
 
-def _function_lines(network, derivation, layout, names, naive: dict) -> dict:
+def _function_lines(network, derivation, layout, names, naive: dict, own: dict) -> dict:
     """The printed lines of forward, the gradient program's forward and backward parts, loss
     and the naive chains."""
     statements = Statements(layout.printer(network, names), names,
-                            _reshapes(network, derivation, naive), [network.loss_symbol])
+                            _reshapes(network, derivation, naive), [network.loss_symbol], own)
     in_place = layout.in_place
     forward, _ = statements.forward(network.forward)
     fast_forward, steps = statements.forward(_read_by_gradients(network, derivation),

@@ -28,10 +28,17 @@ from symbolic.matrix.text import math_text, shape_text
 class Statements:
     """Prints assignments of one network as code lines; ``names`` maps symbols to code names."""
 
-    def __init__(self, printer, names: dict, reshapes: dict | None = None, scalars=()):
-        """``scalars``: the symbols (the loss) printed as 0-d values, never 1 × 1 arrays."""
+    def __init__(self, printer, names: dict, reshapes: dict | None = None, scalars=(),
+                 own: dict | None = None):
+        """``scalars``: the symbols (the loss) printed as 0-d values, never 1 × 1 arrays;
+        ``own``: deltaprop's δ and gradient symbols (``text.own_symbols``), which alone the
+        comments write as δ and ∂L/∂ (a user's node named delta_Z stays delta_Z)."""
         self.printer, self.names, self.reshapes = printer, names, reshapes or {}
         self.scalars = frozenset(scalars)
+        self.own = own or {}
+
+    def math(self, expr) -> str:
+        return math_text(expr, self.own)
 
     def line(self, lhs, rhs, code_rhs=None) -> str:
         """``name = code  # lhs = rhs  [shape]`` (code printed from code_rhs when given); a
@@ -41,7 +48,7 @@ class Statements:
                 else self.printer.code(code_rhs))
         if lhs in self.reshapes and not _batch_sum_of_vector(code_rhs, self.reshapes[lhs]):
             code = self.printer.reshape(code, self.reshapes[lhs])
-        return f"{self.names[lhs]} = {code}  # {math_text(lhs)} = {math_text(rhs)}  [{shape_text(lhs)}]"
+        return f"{self.names[lhs]} = {code}  # {self.math(lhs)} = {self.math(rhs)}  [{shape_text(lhs)}]"
 
     def forward(self, assignments, readers=None) -> tuple[list, dict]:
         """(lines, {step.(Z): step.(A)}); relus go in place when ``readers`` (the assignments
@@ -79,8 +86,8 @@ class Statements:
             rest_code = (self.printer.factor(rest[0], lhs.shape[1] == BATCH)[0] if len(rest) == 1
                          else self.printer.code(sp.HadamardProduct(*rest)))
             lines.append(f"{self.names[lhs]} = np.multiply({self.names[target]}, {rest_code}, "
-                         f"out={self.names[target]})  # {math_text(lhs)} = {math_text(rhs)}, "
-                         f"in place into {math_text(target)}  [{shape_text(lhs)}]")
+                         f"out={self.names[target]})  # {self.math(lhs)} = {self.math(rhs)}, "
+                         f"in place into {self.math(target)}  [{shape_text(lhs)}]")
         return lines
 
     def _assignment(self, lhs, rhs) -> list:
@@ -92,19 +99,19 @@ class Statements:
             return [self.line(lhs, rhs)]
         product, rest = split
         name, shape = self.names[lhs], shape_text(lhs)
-        lines = [f"{name} = {self.printer.code(product)}  # {math_text(product)}  [{shape}]"]
+        lines = [f"{name} = {self.printer.code(product)}  # {self.math(product)}  [{shape}]"]
         for k, (negative, term) in enumerate(rest):
-            math = (f"{math_text(lhs)} = {math_text(rhs)}" if k == len(rest) - 1
-                    else f"{'-' if negative else '+'} {math_text(term)}")
+            math = (f"{self.math(lhs)} = {self.math(rhs)}" if k == len(rest) - 1
+                    else f"{'-' if negative else '+'} {self.math(term)}")
             lines.append(f"{name} {'-' if negative else '+'}= {self.printer.emit(term, True)[0]}"
                          f"  # {math}  [{shape}]")
         return lines
 
     def _relu_in_place(self, lhs, z) -> str:
         z_name = self.names[z]
-        return (f"{self.names[lhs]} = np.maximum({z_name}, 0, out={z_name})  # {math_text(lhs)} = "
-                f"relu.({math_text(z)}), in place: {math_text(z)} is read later only as "
-                f"step.({math_text(z)}) = step.({math_text(lhs)})  [{shape_text(lhs)}]")
+        return (f"{self.names[lhs]} = np.maximum({z_name}, 0, out={z_name})  # {self.math(lhs)} = "
+                f"relu.({self.math(z)}), in place: {self.math(z)} is read later only as "
+                f"step.({self.math(z)}) = step.({self.math(lhs)})  [{shape_text(lhs)}]")
 
     def _softmax_group(self, y, sums, loss, rhs_of) -> list:
         """``Y, S, L = _softmax_and_cross_entropy(Z, T)``: one exponential for all three (the
@@ -112,18 +119,18 @@ class Statements:
         the loss adds other terms (a weight decay) to the cross-entropy."""
         fused = _cross_entropy_of(rhs_of[loss])
         logits, target = (self.printer.emit(a, True)[0] for a in fused.args)
-        targets = [] if sums is None else [f"{math_text(sums)} = {math_text(rhs_of[sums])}"]
+        targets = [] if sums is None else [f"{self.math(sums)} = {self.math(rhs_of[sums])}"]
         sums_name = "_" if sums is None else self.names[sums]
-        math = ", ".join([f"{math_text(y)} = {math_text(rhs_of[y])}", *targets,
-                          f"{math_text(loss)} = {math_text(fused)}"])
+        math = ", ".join([f"{self.math(y)} = {self.math(rhs_of[y])}", *targets,
+                          f"{self.math(loss)} = {self.math(fused)}"])
         shapes = ", ".join([shape_text(y)] + [shape_text(sums)] * (sums is not None) + ["scalar"])
         lines = [f"{self.names[y]}, {sums_name}, {self.names[loss]} = _softmax_and_cross_entropy("
                  f"{logits}, {target})  # {math}  [{shapes}]"]
         rest = [a for a in rhs_of[loss].args if a != fused] if rhs_of[loss] != fused else []
         if rest:
             rest_code = self.printer.scalar(rest[0] if len(rest) == 1 else sp.MatAdd(*rest))[0]
-            lines.append(f"{self.names[loss]} += {rest_code}  # {math_text(loss)} = "
-                         f"{math_text(rhs_of[loss])}  [scalar]")
+            lines.append(f"{self.names[loss]} += {rest_code}  # {self.math(loss)} = "
+                         f"{self.math(rhs_of[loss])}  [scalar]")
         return lines
 
 

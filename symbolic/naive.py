@@ -95,13 +95,15 @@ def derive_naive(network, limit: int = DEFAULT_PATH_LIMIT) -> list[NaiveGradient
             for p in network.params]
 
 
-def naive_program(network, gradient: NaiveGradient) -> Program:
+def naive_program(network, gradient: NaiveGradient, own: dict | None = None) -> Program:
     """``gradient``'s paths laid out as assignments, as matrix code computes them: each path
     pulls 1 back edge by edge into δ-named temporaries of its own (nothing is shared, not even
     between two paths of one parameter), then ``grad_p`` sums what the paths' last edges give.
-    With one path per parameter (an MLP) this is the parameter's own δ chain."""
+    With one path per parameter (an MLP) this is the parameter's own δ chain.  ``own``, if
+    given, is told what each new symbol is: ("delta", node) or ("grad", param)."""
     graph, param = network.graph, gradient.param
     taken = {s.name for s in network.symbols}
+    own = {} if own is None else own
     assignments, terms = [], []
     for path in gradient.paths:
         g = sp.S.One
@@ -109,7 +111,8 @@ def naive_program(network, gradient: NaiveGradient) -> Program:
             node = edge.producer
             delta = graph.symbol_like(fresh_name(f"delta_{node.name}", taken), node)
             assignments.append(Assignment(delta, graph.total(edge.cotangents(g), node)))
-            g = delta
+            own[delta], g = ("delta", node), delta
         terms += path.edges[-1].cotangents(g)
     grad = graph.symbol_like(fresh_name(f"grad_{param.name}", taken), param)
+    own[grad] = ("grad", param)
     return Program(assignments + [Assignment(grad, graph.total(terms, param))])

@@ -250,3 +250,16 @@ def test_derivation_fits_the_page(tmp_path, name, spec):
     assert not [w for w in overfull(log) if w > 1.0], overfull(log)
     if name == "swish_gelu":
         assert r"&\quad" in tex          # δ_{Z⁽²⁾} is broken between its terms
+
+
+def test_module_comments_write_delta_only_for_deltaprops_own_symbols():
+    """A user's node named delta_Z is delta_Z in the comments; deltaprop's δ of it is δ_delta_Z
+    (``codegen/matrix_statements.py`` prints with the derivation's own symbols)."""
+    from codegen import generate_module
+    from symbolic.spec import parse_spec
+
+    spec = ("input X[3]\ntarget T[3]\nparam W[3,3]\ndelta_Z = W @ X\n"
+            "loss = sum((delta_Z - T)^2)\n")
+    source = generate_module(parse_spec(spec, "dz.net"))
+    assert "# delta_Z = W·X  [3×B]" in source and "# δ_Z" not in source
+    assert "# δ_delta_Z = (2/B)·(delta_Z - T)" in source
