@@ -86,6 +86,11 @@ class MatrixPrinter:
     def _print_OneMatrix(self, expr, t):
         return "1", ATOM
 
+    def _print_Identity(self, expr, t):
+        if expr.shape == (1, 1):          # SymPy's 1 × 1 all-ones matrix
+            return "1", ATOM
+        raise NotImplementedError(f"no NumPy printing for the identity matrix {expr}")
+
     def _print_ZeroMatrix(self, expr, t):
         return f"np.zeros({self.storage(expr, t)}, dtype={self.dtype})", ATOM
 
@@ -116,6 +121,9 @@ class MatrixPrinter:
             return self._pair(factors[:split], factors[split:], t)
         order = list(reversed(factors)) if t else list(factors)
         parts = [self.full(f, t) for f in order]
+        last = order[-1].arg if isinstance(order[-1], sp.Transpose) else order[-1]
+        if t and last in self.network.vectors:   # vᵀ·Z stored as Z @ v: keep it B × 1
+            parts[-1] = (f"{_wrap(parts[-1], ATOM)}[:, None]", ATOM)
         return " @ ".join(_wrap(p, PRODUCT + 1) for p in parts), PRODUCT
 
     def _sum(self, factors, t, over_rows: bool):

@@ -240,6 +240,13 @@ SPEC_CASES = {
                                    "loss = sum((R - T)^2) + S * sum(X * R) - S/3 + sum(S * R)\n",
     "constants-ln-e-pi": "input X[2]\nparam W[2,2]\nZ = ln(e + exp(W @ X)) * pi\n"
                          "loss = sum(sqrt(2/pi) * Z^2)\n",
+    # a 1-D vector parameter on the left, as the v @ X hint says (was: the loss B times too
+    # large, Z @ v of shape (B,) added to (B, 1) columns; and a broadcast traceback)
+    "vector-transposed-left": "input X[4]\ntarget T[2]\nparam W[2,4] v[4]\nZ = W @ X\n"
+                              "P = (v.T @ X) * Z\nloss = sum((Z - T)^2) + v.T @ X + sum(P)\n",
+    # a scalar parameter as a factor and in a penalty (was: "no NumPy printing for Identity")
+    "scalar-factor-and-penalty": "input X[4]\ntarget T[2]\nparam W[2,4] s\nZ = s * (W @ X)\n"
+                                 "loss = sum((Z - T)^2) + 0.1*s^2\n",
     "vector-algebra": "input X[2]\nparam W[3,2] u[3] v[3] M[3,3]\n"
                       "Q = M.T @ M\nZ = Q @ (W @ X) + M @ u\nloss = sum(Z * v) + sum(u * v)^2\n",
 }

@@ -98,7 +98,7 @@ def hadamard(*factors):
         coeff *= c
         if isinstance(f, sp.HadamardProduct):
             kept.extend(f.args)
-        elif not isinstance(f, sp.OneMatrix):
+        elif not _all_ones(f):
             kept.append(f)
     if not kept:
         return coeff * sp.OneMatrix(*factors[0].shape)
@@ -150,6 +150,12 @@ def _split_coeff(expr):
         coeff, matrices = expr.as_coeff_matrices()
         if len(matrices) == 1:
             return coeff, matrices[0]
-        if all(isinstance(m, sp.OneMatrix) for m in matrices):
+        if all(_all_ones(m) for m in matrices):
             return coeff, sp.OneMatrix(*expr.shape)
     return sp.S.One, expr
+
+
+def _all_ones(expr) -> bool:
+    """An all-ones matrix, also as SymPy writes the 1 × 1 one: Identity(1)."""
+    return isinstance(expr, sp.OneMatrix) or (isinstance(expr, sp.Identity)
+                                              and expr.shape == (1, 1))
