@@ -79,8 +79,10 @@ def _checked_one_by_one(params, data):
     batch = tuple(data[INPUTS[0]].shape)[:1] or ("B",)
     for name in INPUTS + TARGETS:
         if getattr(data[name], "shape", None) != batch + DATA_SHAPES[name]:
+            rows = ("" if name == INPUTS[0] else
+                    f" ({batch[0]} as in data[{INPUTS[0]!r}], the first input)")
             data = _reshaped(data, "data", name, batch + DATA_SHAPES[name],
-                             f"one row per sample ({batch[0]} as in data[{INPUTS[0]!r}]), "
+                             f"one row per sample{rows}, "
                              f"each of DATA_SHAPES[{name!r}] = {DATA_SHAPES[name]}")
     return params, data
 

@@ -139,11 +139,13 @@ def test_a_one_by_one_parameter_may_be_a_number():
     (lambda p, d: ({**p, "b": p["b"][:, None]}, d),
      "params['b'] has shape (2, 1); expected (2,): the declared SHAPES['b']"),
     (lambda p, d: (p, {**d, "T": d["T"][:4]}),
-     "data['T'] has shape (4, 2); expected (5, 2): one row per sample (5 as in data['X'])"),
+     "data['T'] has shape (4, 2); expected (5, 2): one row per sample (5 as in data['X'], "
+     "the first input)"),
     (lambda p, d: (p, {**d, "T": d["T"][:, :1]}),
      "data['T'] has shape (5, 1); expected (5, 2)"),
     (lambda p, d: (p, {**d, "X": d["X"].T}),
-     "data['X'] has shape (3, 5); expected (3, 3)"),
+     "data['X'] has shape (3, 5); expected (3, 3): one row per sample, each of "
+     "DATA_SHAPES['X'] = (3,)"),
     (lambda p, d: ({**p, "W": p["W"].T}, d),
      "params['W'] has shape (3, 2); expected (2, 3)"),
 ])
