@@ -7,7 +7,7 @@ from .document import comment_text, md_title, tex_title
 from .latex import break_terms, pdflatex_unicode, visual_width
 from symbolic import derive
 from .matrix_latex import MatrixLatexPrinter, symbol_tex
-from symbolic.matrix.ops import signed_terms
+from symbolic.matrix.ops import Mean, signed_terms
 from symbolic.matrix.network import MatrixNetwork
 from symbolic.matrix.rules import RULE_TEX
 from symbolic.matrix.text import own_symbols
@@ -24,13 +24,24 @@ RHS_WIDTH = 52
 
 
 def _rhs_lines(expr, printer: MatrixLatexPrinter) -> list[str]:
-    """The right side, broken between the terms of a sum where it is too wide for one line."""
+    """The right side, broken between the terms of a sum where it is too wide for one line
+    (also of the sum inside a batch mean: (1/B)Σ[a + b + ...])."""
     whole = printer.doprint(expr)
-    if visual_width(whole) <= RHS_WIDTH or not isinstance(expr, sp.MatAdd):
+    if visual_width(whole) <= RHS_WIDTH:
         return [whole]
-    items = [("-" if negative else "+", printer.term_text(term, negative))
-             for negative, term in signed_terms(expr)]
-    return break_terms(items, RHS_WIDTH)
+    if isinstance(expr, Mean) and isinstance(expr.arg, sp.MatAdd):
+        items = _term_items(expr.arg, printer)
+        items[0] = (items[0][0], r"\frac{1}{B} \sum_{i,j} \Big[" + items[0][1])
+        items[-1] = (items[-1][0], items[-1][1] + r"\Big]_{ij}")
+        return break_terms(items, RHS_WIDTH)
+    if not isinstance(expr, sp.MatAdd):
+        return [whole]
+    return break_terms(_term_items(expr, printer), RHS_WIDTH)
+
+
+def _term_items(expr: sp.MatAdd, printer) -> list[tuple[str, str]]:
+    return [("-" if negative else "+", printer.term_text(term, negative))
+            for negative, term in signed_terms(expr)]
 
 
 def _rows(pairs, own: dict) -> list[dict]:

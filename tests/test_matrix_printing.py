@@ -231,15 +231,28 @@ loss = -sum(T*log(P)) + 0.0001*sum(W1^2) + 0.0001*sum(W2^2)
 """
 
 
+MLP3 = """# three layers, BCE written out on a sigmoid written out, weight decay (a user's spec)
+input X[4]
+target T
+param W1[8,4] b1[8] W2[6,8] b2[6] w3[1,6] c
+H1 = tanh(W1 @ X + b1)
+H2 = relu(W2 @ H1 + b2)
+Z = w3 @ H2 + c
+P = 1/(1 + exp(-Z))
+loss = -sum(T*log(P) + (1 - T)*log(1 - P)) + 0.001*(sum(W1^2) + sum(W2^2) + sum(w3^2))
+"""
+
+
 def overfull(log: str) -> list[float]:
     return [float(p) for p in re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide", log)]
 
 
 @pdflatex
 @pytest.mark.parametrize("name, spec", [("swish_gelu", SWISH_GELU), ("digits", DIGITS),
-                                        ("clash", CLASH)])
+                                        ("clash", CLASH), ("mlp3", MLP3)])
 def test_derivation_fits_the_page(tmp_path, name, spec):
-    """Was: δ_{Z⁽²⁾} 118pt too wide, the digits loss 77pt, the rules table 58pt."""
+    """Was: δ_{Z⁽²⁾} 118pt too wide, the digits loss 77pt, the rules table 58pt, the mlp3
+    loss (a sum inside the batch mean) 156pt."""
     tex = matrix_document(parse_spec(spec, name=name), "tex", f"deltaprop derive {name}.net")
     (tmp_path / f"{name}.tex").write_text(tex, encoding="utf-8")
     done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
