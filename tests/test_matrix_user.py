@@ -247,6 +247,9 @@ SPEC_CASES = {
     # a scalar parameter as a factor and in a penalty (was: "no NumPy printing for Identity")
     "scalar-factor-and-penalty": "input X[4]\ntarget T[2]\nparam W[2,4] s\nZ = s * (W @ X)\n"
                                  "loss = sum((Z - T)^2) + 0.1*s^2\n",
+    # weight decay of a one-row parameter (was: `spec` could not write w^∘2·1)
+    "one-row-decay": "input X[4]\ntarget T\nparam w[1,4]\nZ = w @ X\n"
+                     "loss = sum((Z - T)^2) + sum(w^2)\n",
     "vector-algebra": "input X[2]\nparam W[3,2] u[3] v[3] M[3,3]\n"
                       "Q = M.T @ M\nZ = Q @ (W @ X) + M @ u\nloss = sum(Z * v) + sum(u * v)^2\n",
 }

@@ -101,11 +101,18 @@ def _product(factors):
     if ones[0]:                                        # 1ᵀ·V (·1): sum of the entries
         rest = factors[1:-1] if ones[-1] else factors[1:]
         return f"sum({_product(rest)[0]})", ATOM
+    if ones[-1] and _one_row_of_parameters(factors[:-1]):   # r·1 of a 1 × n row: sum(r)
+        return f"sum({_product(factors[:-1])[0]})", ATOM
     if any(ones):
         raise NetworkError("a sum over rows or over the batch cannot be written in a spec file")
     if len(factors) == 1:
         return _text(factors[0])
     return " @ ".join(_wrap(_text(f), POWER) for f in factors), PRODUCT
+
+
+def _one_row_of_parameters(factors) -> bool:
+    rows, cols = (factors[0].shape[0], factors[-1].shape[1])
+    return rows == 1 and cols != BATCH
 
 
 def _matadd(expr):
