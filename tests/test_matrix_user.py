@@ -553,3 +553,27 @@ def test_bad_python_declarations_are_network_errors(equations, loss, message):
     X, W, Z = M("X", 3, BATCH), M("W", 2, 3), M("Z", 2, BATCH)
     with pytest.raises(NetworkError, match=message):
         MatrixNetwork("n", [X], [], [W], equations(X, W, Z), loss(X, W, Z))
+
+
+def test_sympy_spellings_in_python_declarations():
+    """What users write with SymPy's own objects (found by a user session): an explicit column
+    of ones, one number times ones (SymPy folds ``sp.ones(1, 2)/1000`` into the entries),
+    ``applyfunc`` of a known function: the same network as deltaprop's spelling, against the
+    twin; another explicit matrix or an operation without a rule is one NetworkError."""
+    from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+
+    X, W, Z = M("X", 4, BATCH), M("W", 2, 4), M("Z", 2, BATCH)
+    decay = sp.ones(1, 2) * sp.HadamardPower(W, 2) * sp.ones(4, 1) / 1000
+    network = Network("spellings", [X], [], [W], [(Z, (W * X).applyfunc(sp.tanh))],
+                      sum_rows(hadamard(Z, Z)) + decay * sp.OneMatrix(1, BATCH))
+    assert not any(isinstance(e, (sp.MatrixBase, ElementwiseApplyFunction))
+                   for a in network.forward for e in sp.preorder_traversal(a.rhs))
+    assert_matches_twin(network)
+    with pytest.raises(NetworkError, match="the explicit matrix .* is not supported"):
+        Network("m", [X], [], [W], [(Z, W * X)], sum_rows(sp.Matrix([[1, 2]]) * Z))
+    with pytest.raises(NetworkError, match="applyfunc.* is not one of the element-wise"):
+        Network("f", [X], [], [W], [(Z, (W * X).applyfunc(lambda e: e ** 3 + 1))],
+                sum_rows(Z))
+    with pytest.raises(NetworkError, match="has no derivative rule"):
+        Network("k", [X], [], [W], [(Z, sp.KroneckerProduct(W, sp.OneMatrix(1, 1)) * X)],
+                sum_rows(Z))

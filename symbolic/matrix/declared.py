@@ -30,11 +30,13 @@ def uniform(expr, where: str):
     """``expr`` with explicit all-ones matrices and ``applyfunc`` calls in deltaprop's terms,
     or a NetworkError naming ``where`` for what cannot be differentiated."""
     if isinstance(expr, sp.MatrixBase):
-        if all(e == 1 for e in expr):
-            return sp.OneMatrix(*expr.shape)
+        first = expr[0, 0]
+        if first.is_Number and all(e == first for e in expr):   # sp.ones(1, 4)/1000 too
+            ones = sp.OneMatrix(*expr.shape)
+            return ones if first == 1 else sp.MatMul(first, ones)
         raise NetworkError(f"{where}: the explicit matrix {_short(expr)} is not supported; "
-                           "declare it as a parameter or an input (a column of ones: "
-                           "sp.OneMatrix)")
+                           "declare it as a parameter or an input (ones, or one number "
+                           "times them: sp.OneMatrix)")
     if not isinstance(expr, sp.Basic) or expr.is_Atom or isinstance(expr, (Str, sp.Lambda)):
         return expr
     if isinstance(expr, ElementwiseApplyFunction):

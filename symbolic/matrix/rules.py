@@ -109,5 +109,5 @@ RULE_TEX = [
     ("transpose", r"C = A^{\top}", r"\bar A = \bar C^{\top}"),
     ("batch mean", r"c = \frac{1}{B}\sum_{ij} A_{ij}", r"\bar A = \frac{\bar c}{B} \mathbf{1}\mathbf{1}^{\top}"),
     ("softmax + cross-entropy (fused)", r"c = \operatorname{CE}(\operatorname{softmax}(Z), T)",
-     r"\bar Z = \frac{\bar c}{B} \left(\operatorname{softmax}(Z) \odot \mathbf{1}\mathbf{1}^{\top} T - T\right)"),
+     r"\bar Z = \frac{\bar c}{B} \left(\operatorname{softmax}(Z) \odot \left(\mathbf{1}\mathbf{1}^{\top} T\right) - T\right)"),
 ]
