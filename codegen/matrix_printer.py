@@ -270,7 +270,7 @@ def is_full(expr) -> bool:
         return any(is_full(a) for a in expr.args)
     if isinstance(expr, (sp.HadamardPower, sp.Transpose)):
         return is_full(expr.args[0])
-    if type(expr).__name__ == "Apply":
+    if isinstance(expr, Apply):
         return is_full(expr.arg)
     return True
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .functions import from_scalar
 from .ops import BATCH, LogSumExp, Mean, SoftmaxCrossEntropy, sum_terms
 
 
@@ -58,7 +57,7 @@ def _fused(summed, defined, entries):
 
 def _matrix(residue, entries, shape):
     try:
-        return from_scalar(residue, {d: m for m, d in entries.dummies.items()}, shape)
+        return entries.matrix(residue, shape)
     except NotImplementedError:
         return None
 

@@ -48,6 +48,12 @@ def _pull_back(expr, g, target, found: list) -> None:
 class MatrixGraph(Dag):
     """Edges carry the right side they pull back through; δ and gradients are matrices."""
 
+    def __init__(self, network):
+        super().__init__(network)
+        self._entries = Entries()        # one dummy per piece, shared by every δ sum
+        self._simplified: dict = {}      # δ sum -> its simplified form (the sweep and every
+                                         # naive path ask for the same sums)
+
     @cached_property
     def edges(self) -> dict:
         active = set(self.active)
@@ -72,10 +78,6 @@ class MatrixGraph(Dag):
                     stored.setdefault(expr, mirror)
         return stored
 
-    @cached_property
-    def _entries(self) -> Entries:
-        return Entries()
-
     def symbol_like(self, name: str, like):
         return sp.MatrixSymbol(name, *like.shape)
 
@@ -84,13 +86,9 @@ class MatrixGraph(Dag):
             return sp.ZeroMatrix(*like.shape)
         total = terms[0] if len(terms) == 1 else sp.MatAdd(*terms)
         total = total.xreplace(self._stored)
-        if total not in self._simplified:      # the sweep and every naive path ask again
+        if total not in self._simplified:
             self._simplified[total] = self._cheapest_entries(total)
         return self._simplified[total]
-
-    @cached_property
-    def _simplified(self) -> dict:
-        return {}
 
     def _entry_cost(self, total) -> int:
         """Operations per entry of ``total`` as written (a sum's equal terms counted apart:
